@@ -85,7 +85,9 @@ class Env:
     def currency(self, name: str, default: str) -> str:
         value = self.str(name) or default
         if not CURRENCY_PATTERN.match(value):
-            raise ConfigError(name, f"must be a three-letter ISO 4217 code such as CNY, not {value!r}")
+            raise ConfigError(
+                name, f"must be a three-letter ISO 4217 code such as CNY, not {value!r}"
+            )
         return value
 
     def choice(self, name: str, default: str, choices: list[str]) -> str:

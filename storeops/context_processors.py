@@ -14,5 +14,5 @@ def storeops(request: HttpRequest) -> dict[str, Any]:
         "store_name": settings.STORE_NAME,
         "store_currency": settings.STORE_CURRENCY,
         "user_roles": roles_of(user) if user is not None else [],
-        "navigation": navigation.items_for(request) if user is not None else [],
+        "navigation": navigation.sections_for(request) if user is not None else [],
     }

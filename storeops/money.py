@@ -13,14 +13,14 @@ CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 
 
-def MoneyField(*args: Any, **kwargs: Any) -> models.DecimalField:  # noqa: N802 - reads like a field class
+def MoneyField(*args: Any, **kwargs: Any) -> models.DecimalField:
     """A money column: 14 digits, 2 places (the minor unit of STORE_CURRENCY)."""
     kwargs.setdefault("max_digits", MAX_DIGITS)
     kwargs.setdefault("decimal_places", DECIMAL_PLACES)
     return models.DecimalField(*args, **kwargs)
 
 
-def RateField(*args: Any, **kwargs: Any) -> models.DecimalField:  # noqa: N802
+def RateField(*args: Any, **kwargs: Any) -> models.DecimalField:
     """A rate such as a commission of 0.0550 (5.5 %): wider than money."""
     kwargs.setdefault("max_digits", 9)
     kwargs.setdefault("decimal_places", 6)

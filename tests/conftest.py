@@ -7,6 +7,7 @@ service fails the run instead, so nothing is skipped silently there.
 
 from __future__ import annotations
 
+import importlib
 import os
 
 import pytest
@@ -14,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 
 from storeops.celery import app as celery_app
-from storeops.roles import Role
+from storeops.roles import Role, sync_role_groups
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -35,6 +36,41 @@ def is_postgres() -> bool:
 @pytest.fixture
 def postgres_only():
     require(is_postgres(), "needs PostgreSQL (set DATABASE_URL=postgres://...)")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """Tests create many users; the production hasher is slow on purpose."""
+    previous = settings.PASSWORD_HASHERS
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    yield
+    settings.PASSWORD_HASHERS = previous
+
+
+def _ensure_reference_data() -> None:
+    """Role groups and sales channels come from data migrations; a transactional
+    test's flush removes them, so put them back when they are missing."""
+    from django.apps import apps
+
+    from customers.models import SalesChannel
+
+    if Group.objects.filter(name__in=[r.value for r in Role]).count() < len(Role):
+        sync_role_groups(apps)
+    if not SalesChannel.objects.exists():
+        importlib.import_module("customers.migrations.0002_sales_channels").add_channels(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    marker = request.node.get_closest_marker("django_db")
+    uses_db = {"db", "transactional_db", "live_server"} & set(request.fixturenames)
+    if marker is None and not uses_db:
+        return
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    _ensure_reference_data()
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,1 @@
+"""Catalog api, one module per topic (suppliers, categories, products, prices)."""

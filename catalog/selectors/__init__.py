@@ -1,0 +1,1 @@
+"""Catalog selectors, one module per topic (suppliers, categories, products, prices)."""

@@ -1,0 +1,1 @@
+"""Catalog services, one module per topic (suppliers, categories, products, prices)."""

@@ -1,0 +1,1 @@
+"""Catalog views, one module per topic (suppliers, categories, products, prices)."""

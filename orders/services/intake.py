@@ -1,0 +1,269 @@
+"""Orders coming in: create (idempotent on channel + order number) and pay."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models import Variant
+from customers import services as customer_services
+from customers.models import Customer, SalesChannel
+from customers.services import CustomerError
+from inventory import selectors as inventory_selectors
+from inventory.models import Warehouse
+from orders.errors import OrderError
+from orders.models import EventKind, Order, OrderKind, OrderLine, OrderStatus, ReviewReason
+from orders.services import review
+from orders.services.common import (
+    allocate,
+    check_amount,
+    check_quantity,
+    check_transition,
+    check_user,
+    lock_order,
+    record_event,
+    unit_cost_at,
+)
+from orders.services.stock import reserve_missing
+from storeops import business_day, money
+
+
+@dataclass(frozen=True)
+class LineInput:
+    """One line of a new order: what was bought, at what unit price, less its own discount."""
+
+    variant: Variant
+    quantity: int
+    unit_price: Decimal
+    line_discount: Decimal = Decimal("0.00")
+    title: str = ""
+
+
+def _build_lines(lines: Sequence[LineInput]) -> tuple[list[OrderLine], Decimal, Decimal]:
+    if not lines:
+        raise OrderError(_("An order needs at least one line."), code="no_lines")
+    built, goods_total, discount_total = [], money.ZERO, money.ZERO
+    for item in lines:
+        quantity = check_quantity(item.quantity)
+        unit_price = check_amount(item.unit_price, label=_("Unit price"))
+        line_discount = check_amount(item.line_discount, label=_("Line discount"))
+        line_value = money.quantize(unit_price * quantity)
+        if line_discount > line_value:
+            raise OrderError(
+                _("The discount on %(sku)s (%(discount)s) is more than the line (%(value)s)."),
+                code="discount_exceeds_line",
+                sku=item.variant.sku_code,
+                discount=line_discount,
+                value=line_value,
+            )
+        goods_total += line_value
+        discount_total += line_discount
+        built.append(
+            OrderLine(
+                variant=item.variant,
+                sku_code=item.variant.sku_code,
+                title=(item.title or item.variant.product.title)[:200],
+                quantity=quantity,
+                unit_price=unit_price,
+                line_discount=line_discount,
+                paid_amount=line_value - line_discount,
+            )
+        )
+    return built, goods_total, discount_total
+
+
+def create_order(
+    *,
+    channel: SalesChannel,
+    order_no: str,
+    lines: Sequence[LineInput],
+    paid_total: Decimal,
+    placed_at: dt.datetime,
+    by: Any,
+    order_discount_total: Decimal = Decimal("0.00"),
+    shipping_fee: Decimal = Decimal("0.00"),
+    buyer_nickname: str = "",
+    recipient_name: str = "",
+    phone: str = "",
+    province: str = "",
+    city: str = "",
+    address: str = "",
+    buyer_note: str = "",
+    internal_notes: str = "",
+    coupon_code: str = "",
+    promotion_text: str = "",
+    is_imported: bool = False,
+    customer: Customer | None = None,
+    warehouse: Warehouse | None = None,
+    paid_at: dt.datetime | None = None,
+    kind: OrderKind = OrderKind.NORMAL,
+    replaces_order: Order | None = None,
+) -> tuple[Order, bool]:
+    """Create an order, or return the one already stored under ``channel`` + ``order_no``.
+
+    Returns ``(order, created)``. Refused with :class:`OrderError` (nothing
+    written) unless ``paid_total == goods − line discounts − order discounts +
+    shipping``. The order discount is allocated over the lines by their value.
+    With ``paid_at`` the order is paid in the same transaction (see
+    :func:`pay_order`). The buyer is matched to a customer (never duplicated).
+    Atomic; idempotent on the natural key, also when two intakes race.
+    """
+    order_no = (order_no or "").strip()
+    if not order_no:
+        raise OrderError(_("An order needs an order number."), code="missing_order_no")
+    existing = Order.objects.filter(channel=channel, order_no=order_no).first()
+    if existing is not None:
+        return existing, False
+    built, goods_total, line_discount_total = _build_lines(lines)
+    order_discount_total = check_amount(order_discount_total, label=_("Order discounts"))
+    shipping_fee = check_amount(shipping_fee, label=_("Shipping fee"))
+    paid_total = check_amount(paid_total, label=_("Amount paid"))
+    if order_discount_total > goods_total - line_discount_total:
+        raise OrderError(
+            _("Order discounts (%(discount)s) are more than the goods after line discounts."),
+            code="discount_exceeds_goods",
+            discount=order_discount_total,
+        )
+    expected = goods_total - line_discount_total - order_discount_total + shipping_fee
+    if paid_total != expected:
+        raise OrderError(
+            _(
+                "The amount paid %(paid)s does not add up: goods %(goods)s − line discounts "
+                "%(line_discounts)s − order discounts %(order_discounts)s + shipping "
+                "%(shipping)s = %(expected)s."
+            ),
+            code="amount_mismatch",
+            paid=paid_total,
+            goods=goods_total,
+            line_discounts=line_discount_total,
+            order_discounts=order_discount_total,
+            shipping=shipping_fee,
+            expected=expected,
+        )
+    if timezone.is_naive(placed_at):
+        raise OrderError(_("The order time must carry a time zone."), code="naive_datetime")
+    shares = allocate(order_discount_total, [line.paid_amount for line in built])
+    for line, share in zip(built, shares, strict=True):
+        line.order_discount_share = share
+        line.paid_amount -= share
+    try:
+        with transaction.atomic():
+            if customer is None:
+                customer = customer_services.match_or_create_customer(
+                    channel=channel, buyer_id=buyer_nickname, phone=phone, name=recipient_name
+                )
+            order = Order.objects.create(
+                channel=channel,
+                order_no=order_no,
+                kind=kind,
+                is_imported=is_imported,
+                customer=customer,
+                buyer_nickname=buyer_nickname[:100],
+                recipient_name=recipient_name[:100],
+                phone=customer_services.normalize_phone(phone),
+                province=province[:50],
+                city=city[:50],
+                address=address[:300],
+                buyer_note=buyer_note,
+                internal_notes=internal_notes,
+                warehouse=warehouse,
+                placed_at=placed_at,
+                goods_total=goods_total,
+                line_discount_total=line_discount_total,
+                order_discount_total=order_discount_total,
+                shipping_fee=shipping_fee,
+                paid_total=paid_total,
+                coupon_code=coupon_code[:64],
+                promotion_text=promotion_text[:200],
+                replaces_order=replaces_order,
+                created_by=by if getattr(by, "pk", None) else None,
+            )
+            for line in built:
+                line.order = order
+            OrderLine.objects.bulk_create(built)
+            record_event(
+                order=order,
+                kind=EventKind.CREATED,
+                by=by,
+                at=placed_at,
+                message=_("Imported from the channel") if is_imported else "",
+                after={"paid_total": str(paid_total), "lines": len(built)},
+            )
+            if paid_at is not None:
+                order = pay_order(order=order, by=by, paid_at=paid_at)
+    except CustomerError as error:
+        raise OrderError(str(error), code="unknown_buyer") from error
+    except IntegrityError:
+        # Another intake stored the same channel order number first.
+        existing = Order.objects.filter(channel=channel, order_no=order_no).first()
+        if existing is None:
+            raise
+        return existing, False
+    return order, True
+
+
+def pay_order(*, order: Order, by: Any, paid_at: dt.datetime | None = None) -> Order:
+    """Record the payment: snapshot unit costs, reserve stock, run the review checks.
+
+    The business date is the store-local day of ``paid_at``. Stock is reserved
+    for every line or none. When it cannot be, a store order is refused
+    (:class:`OrderError`, nothing written), while an imported order is paid
+    anyway (it is a fact) and lands in the exception queue as out of stock.
+    Atomic; locks the order row; a repeated call on a paid order changes nothing.
+    """
+    check_user(by)
+    paid_at = paid_at or timezone.now()
+    if timezone.is_naive(paid_at):
+        raise OrderError(_("The payment time must carry a time zone."), code="naive_datetime")
+    with transaction.atomic():
+        order = lock_order(order)
+        if order.paid_at is not None and order.status in review.PAYABLE_REPEAT_STATUSES:
+            return order
+        check_transition(order, to=OrderStatus.PAID, allowed_from=[OrderStatus.PENDING_PAYMENT])
+        if order.warehouse is None:
+            order.warehouse = inventory_selectors.default_warehouse()
+            if order.warehouse is None:
+                raise OrderError(
+                    _("No default warehouse is set up to ship this order from."),
+                    code="no_warehouse",
+                )
+        order.paid_at = paid_at
+        order.business_date = business_day.of(paid_at)
+        order.status = OrderStatus.PAID
+        order.save(update_fields=["paid_at", "business_date", "status", "warehouse", "updated_at"])
+        for line in order.lines.select_related("variant"):
+            OrderLine.objects.filter(pk=line.pk).update(
+                unit_cost=unit_cost_at(line.variant, paid_at)
+            )
+        record_event(
+            order=order,
+            kind=EventKind.PAID,
+            by=by,
+            at=paid_at,
+            after={"paid_total": str(order.paid_total), "business_date": str(order.business_date)},
+        )
+        is_new_buyer = order.customer.order_count == 0
+        shortage = reserve_missing(order=order, by=by)
+        if shortage is not None:
+            if not order.is_imported:
+                raise OrderError(str(shortage), code="insufficient_stock", **shortage.details)
+            record_event(order=order, kind=EventKind.STOCK_SHORT, by=by, message=str(shortage))
+        if order.kind == OrderKind.NORMAL:
+            customer_services.record_order_paid(
+                customer=order.customer, amount=order.paid_total, paid_at=paid_at
+            )
+        reasons = review.review_reasons(
+            order=order, is_new_buyer=is_new_buyer, stock_short=shortage is not None
+        )
+        review.apply_review(order=order, reasons=reasons, by=by)
+    return order
+
+
+__all__ = ["LineInput", "ReviewReason", "create_order", "pay_order"]

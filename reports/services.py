@@ -1,0 +1,853 @@
+"""Writes of the platform layer (upserts on the natural key) and of the report settings.
+
+Every service here is atomic and idempotent: writing the same values again
+changes no row (and so leaves `updated_at`, which the freshness job watches,
+alone).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from customers.models import AgentDay, SalesChannel
+from orders.models import (
+    AfterSalesCase,
+    AfterSalesLine,
+    Order,
+    OrderKind,
+    OrderLine,
+    Refund,
+    RefundStatus,
+    Shipment,
+    ShipmentStatus,
+)
+from promotions.models import AdSpendDay
+from reports.models import (
+    MAX_SCORE,
+    ChannelFeeRate,
+    DailySummary,
+    DailyTarget,
+    DailyTraffic,
+    ExpensePeriod,
+    MonthlyTarget,
+    OperatingExpense,
+    PackagingCost,
+    ReportsError,
+    SplitMethod,
+    StoreRating,
+    SummaryWatermark,
+)
+from reports.selectors import daily_target, operating_expense_on, packaging_cost_on, rate_for
+from reports.splitting import WEEKDAYS, month_days, month_start, split_month
+from storeops import business_day, money
+from storeops.money import CENT, ZERO
+
+CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+
+TRAFFIC_FIELDS = ("visitors", "page_views")
+RATING_FIELDS = ("description", "service", "logistics")
+
+
+def _upsert(
+    model: type, key_fields: Sequence[str], value_fields: Sequence[str], rows: list[dict[str, Any]]
+) -> list[str]:
+    """Create or update one row per natural key; rows whose values are already stored are left."""
+    channel_ids = {row["channel"].pk for row in rows}
+    dates = {row["date"] for row in rows}
+    existing = {
+        tuple(getattr(obj, field) for field in ("channel_id", *key_fields[1:])): obj
+        # No ordering: the default one joins the channel, whose row must not be locked.
+        for obj in model.objects.select_for_update()
+        .filter(channel_id__in=channel_ids, date__in=dates)
+        .order_by()
+    }
+    outcomes: list[str] = []
+    for row in rows:
+        key = (row["channel"].pk, *(row[field] for field in key_fields[1:]))
+        obj = existing.get(key)
+        if obj is None:
+            obj = model(**{field: row[field] for field in (*key_fields, *value_fields)})
+            try:
+                with transaction.atomic():
+                    obj.save()
+            except IntegrityError:
+                # A concurrent import inserted the same key since we looked: update it.
+                obj = (
+                    model.objects.select_for_update()
+                    .filter(**{field: row[field] for field in key_fields})
+                    .order_by()
+                    .first()
+                )
+                if obj is None:
+                    raise
+            else:
+                existing[key] = obj
+                outcomes.append(CREATED)
+                continue
+            existing[key] = obj
+        if all(getattr(obj, field) == row[field] for field in value_fields):
+            outcomes.append(UNCHANGED)
+        else:
+            for field in value_fields:
+                setattr(obj, field, row[field])
+            obj.save(update_fields=[*value_fields, "updated_at"])
+            outcomes.append(UPDATED)
+    return outcomes
+
+
+@transaction.atomic
+def upsert_traffic(rows: list[dict[str, Any]], *, by: Any = None) -> list[str]:
+    """Store traffic rows (channel, date, source, visitors, page_views); one outcome per row.
+
+    Atomic; the natural key is (channel, date, source) with a blank source for
+    the channel's total, so re-importing a day replaces its figures.
+    """
+    for index, row in enumerate(rows):
+        row.setdefault("source", "")
+        row["source"] = row["source"] or ""
+        for field in TRAFFIC_FIELDS:
+            if row[field] < 0:
+                raise ReportsError(_("Must not be negative."), field=field, index=index)
+    return _upsert(DailyTraffic, ("channel", "date", "source"), TRAFFIC_FIELDS, rows)
+
+
+def check_score(value: Decimal) -> None:
+    if not Decimal(0) <= value <= MAX_SCORE:
+        raise ReportsError(_("%(value)s is outside the rating scale of 0 to 5.") % {"value": value})
+
+
+@transaction.atomic
+def upsert_store_ratings(rows: list[dict[str, Any]], *, by: Any = None) -> list[str]:
+    """Store the day's rating snapshot per channel (description, service, logistics).
+
+    Atomic; re-importing a channel and day replaces the snapshot.
+    """
+    for index, row in enumerate(rows):
+        for field in RATING_FIELDS:
+            try:
+                check_score(row[field])
+            except ReportsError as error:
+                raise ReportsError(error.message, field=field, index=index) from None
+    return _upsert(StoreRating, ("channel", "date"), RATING_FIELDS, rows)
+
+
+# Targets
+
+
+def _check_weights(weights: Sequence[Any] | None) -> list[Decimal]:
+    if weights is None or len(weights) != WEEKDAYS:
+        raise ReportsError(_("Give seven weekday weights, Monday first."), field="weekday_weights")
+    try:
+        parsed = [Decimal(str(weight)) for weight in weights]
+    except ArithmeticError:
+        raise ReportsError(_("Weekday weights must be numbers."), field="weekday_weights") from None
+    if any(not weight.is_finite() or weight < 0 for weight in parsed):
+        raise ReportsError(_("Weekday weights must not be negative."), field="weekday_weights")
+    if sum(parsed) == 0:
+        raise ReportsError(
+            _("At least one weekday weight must be above zero."), field="weekday_weights"
+        )
+    return parsed
+
+
+def plan_daily_split(
+    *,
+    month: dt.date,
+    amount: Decimal | None,
+    split_method: str,
+    weekday_weights: Sequence[Any] | None = None,
+    daily_amounts: dict[dt.date, Decimal] | None = None,
+) -> tuple[Decimal, dict[dt.date, Decimal]]:
+    """The month's amount and its daily targets, without writing anything (the preview).
+
+    Even and weekday splits share `amount` in exact cents (largest remainder).
+    By hand, `daily_amounts` gives the days (missing days get 0.00) and the
+    month's amount is their sum; an `amount` given as well must equal it.
+    """
+    month = month_start(month)
+    days = month_days(month)
+    if split_method == SplitMethod.MANUAL:
+        daily_amounts = daily_amounts or {}
+        outside = sorted(day for day in daily_amounts if month_start(day) != month)
+        if outside:
+            raise ReportsError(
+                _("%(day)s is not in %(month)s.") % {"day": outside[0], "month": f"{month:%Y-%m}"},
+                field="daily_amounts",
+            )
+        if any(value < 0 for value in daily_amounts.values()):
+            raise ReportsError(_("Daily targets must not be negative."), field="daily_amounts")
+        split = {day: daily_amounts.get(day, Decimal("0.00")) for day in days}
+        total = sum(split.values(), Decimal("0.00"))
+        if amount is not None and amount != total:
+            raise ReportsError(
+                _("The days add up to %(total)s, not to the month's %(amount)s.")
+                % {"total": total, "amount": amount},
+                field="amount",
+            )
+        return total, split
+    if amount is None or amount < 0:
+        raise ReportsError(_("Enter a target of zero or more."), field="amount")
+    if amount.as_tuple().exponent < -2:
+        raise ReportsError(_("Use at most two decimal places."), field="amount")
+    amount = amount.quantize(CENT)  # exact already (checked above): 100 -> 100.00
+    if split_method == SplitMethod.WEEKDAY:
+        return amount, split_month(month, amount, _check_weights(weekday_weights))
+    if split_method == SplitMethod.EVEN:
+        return amount, split_month(month, amount)
+    raise ReportsError(_("Unknown split method."), field="split_method")
+
+
+@transaction.atomic
+def save_monthly_target(
+    *,
+    month: dt.date,
+    channel: SalesChannel | None,
+    amount: Decimal | None,
+    split_method: str,
+    weekday_weights: Sequence[Any] | None = None,
+    daily_amounts: dict[dt.date, Decimal] | None = None,
+    by: Any = None,
+) -> tuple[MonthlyTarget, bool]:
+    """Create or replace the month's target (store-wide when `channel` is None) and its days.
+
+    Atomic and locking (the target row); idempotent: saving the same target
+    again leaves every row as it was. Only days whose amount changed are
+    rewritten. Returns the target and whether it was created.
+    """
+    month = month_start(month)
+    total, split = plan_daily_split(
+        month=month,
+        amount=amount,
+        split_method=split_method,
+        weekday_weights=weekday_weights,
+        daily_amounts=daily_amounts,
+    )
+    weights = (
+        [str(weight) for weight in _check_weights(weekday_weights)]
+        if split_method == SplitMethod.WEEKDAY
+        else []
+    )
+    target = _locked_target(month, channel)
+    created = target is None
+    if created:
+        target = MonthlyTarget.objects.create(
+            month=month,
+            channel=channel,
+            amount=total,
+            split_method=split_method,
+            weekday_weights=weights,
+            updated_by=by,
+        )
+    elif (target.amount, target.split_method, target.weekday_weights) != (
+        total,
+        split_method,
+        weights,
+    ):
+        target.amount, target.split_method, target.weekday_weights = total, split_method, weights
+        target.updated_by = by
+        target.save(
+            update_fields=["amount", "split_method", "weekday_weights", "updated_by", "updated_at"]
+        )
+    _store_days(target, split)
+    return target, created
+
+
+def _locked_target(month: dt.date, channel: SalesChannel | None) -> MonthlyTarget | None:
+    # Ordered by pk: the default ordering outer-joins the (nullable) channel,
+    # which PostgreSQL cannot lock FOR UPDATE.
+    return (
+        MonthlyTarget.objects.select_for_update()
+        .filter(month=month, channel=channel)
+        .order_by("pk")
+        .first()
+    )
+
+
+def _store_days(target: MonthlyTarget, split: dict[dt.date, Decimal]) -> dict[dt.date, str]:
+    existing = {row.date: row for row in target.days.all()}
+    outcomes: dict[dt.date, str] = {}
+    new_rows = []
+    for day, amount in split.items():
+        row = existing.get(day)
+        if row is None:
+            new_rows.append(DailyTarget(target=target, date=day, amount=amount))
+            outcomes[day] = CREATED
+        elif row.amount != amount:
+            row.amount = amount
+            row.save(update_fields=["amount", "updated_at"])
+            outcomes[day] = UPDATED
+        else:
+            outcomes[day] = UNCHANGED
+    DailyTarget.objects.bulk_create(new_rows)
+    return outcomes
+
+
+@transaction.atomic
+def set_daily_targets(rows: list[dict[str, Any]], *, by: Any = None) -> list[str]:
+    """Set daily targets by hand: rows of (date, channel or None, amount).
+
+    The months touched become split by hand: their other days keep the amounts
+    they had (from the earlier split, or 0.00 for a new month) and the month's
+    amount becomes the sum of its days. Atomic; one outcome per row.
+    """
+    by_month: dict[tuple[dt.date, int | None], list[int]] = defaultdict(list)
+    for index, row in enumerate(rows):
+        if row["amount"] < 0:
+            raise ReportsError(
+                _("Daily targets must not be negative."), field="amount", index=index
+            )
+        channel = row.get("channel")
+        by_month[(month_start(row["date"]), channel.pk if channel else None)].append(index)
+    outcomes: list[str] = [UNCHANGED] * len(rows)
+    for (month, _channel_id), indexes in by_month.items():
+        channel = rows[indexes[0]].get("channel")
+        target = _locked_target(month, channel)
+        current = dict(target.days.values_list("date", "amount")) if target else {}
+        days = dict(current)
+        for index in indexes:
+            days[rows[index]["date"]] = rows[index]["amount"]
+        save_monthly_target(
+            month=month,
+            channel=channel,
+            amount=None,
+            split_method=SplitMethod.MANUAL,
+            daily_amounts=days,
+            by=by,
+        )
+        for index in indexes:
+            day = rows[index]["date"]
+            if day not in current:
+                outcomes[index] = CREATED
+            elif current[day] != rows[index]["amount"]:
+                outcomes[index] = UPDATED
+    return outcomes
+
+
+# Cost settings
+
+
+def _percent_to_rate(value: Decimal, field: str) -> Decimal:
+    if not Decimal(0) <= value <= Decimal(100):
+        raise ReportsError(_("Enter a percentage from 0 to 100."), field=field)
+    return value / Decimal(100)
+
+
+@transaction.atomic
+def save_fee_rate(
+    *,
+    channel: SalesChannel,
+    effective_from: dt.date,
+    commission_percent: Decimal,
+    payment_fee_percent: Decimal,
+    by: Any = None,
+) -> tuple[ChannelFeeRate, bool]:
+    """Set a channel's fee rates from a date on (percent in, fractions stored).
+
+    Earlier rates stay, so history is costed with the rates of its time;
+    saving a second time for the same channel and date replaces that entry.
+    """
+    values = {
+        "commission_rate": _percent_to_rate(commission_percent, "commission_percent"),
+        "payment_fee_rate": _percent_to_rate(payment_fee_percent, "payment_fee_percent"),
+    }
+    return ChannelFeeRate.objects.update_or_create(
+        channel=channel, effective_from=effective_from, defaults=values
+    )
+
+
+@transaction.atomic
+def save_packaging_cost(
+    *, effective_from: dt.date, amount: Decimal, by: Any = None
+) -> tuple[PackagingCost, bool]:
+    """Set the packaging cost per shipment from a date on; earlier costs stay for history."""
+    if amount < 0:
+        raise ReportsError(_("Enter an amount of zero or more."), field="amount")
+    return PackagingCost.objects.update_or_create(
+        effective_from=effective_from, defaults={"amount": amount}
+    )
+
+
+@transaction.atomic
+def save_operating_expense(
+    *, period: str, date: dt.date, label: str, amount: Decimal, by: Any = None
+) -> tuple[OperatingExpense, bool]:
+    """Record an operating expense of a day or of a whole month (`date` is then any day in it).
+
+    Upserts on (period, day or month, description): entering the same
+    expense again replaces its amount.
+    """
+    if amount < 0:
+        raise ReportsError(_("Enter an amount of zero or more."), field="amount")
+    if period not in ExpensePeriod.values:
+        raise ReportsError(_("Unknown period."), field="period")
+    if not label.strip():
+        raise ReportsError(_("Describe the expense."), field="label")
+    if period == ExpensePeriod.MONTH:
+        date = month_start(date)
+    return OperatingExpense.objects.update_or_create(
+        period=period, date=date, label=label.strip(), defaults={"amount": amount}
+    )
+
+
+# The daily summary
+
+SUMMARY_PARTS = (
+    "paid_sales",
+    "goods_sales",
+    "paid_orders",
+    "paying_buyers",
+    "items_sold",
+    "discounts",
+    "visitors",
+    "page_views",
+    "buyers_with_traffic",
+    "new_buyers",
+    "refunds",
+    "refunded_orders",
+    "refunds_of_paid",
+    "refunded_paid_orders",
+    "ad_spend",
+    "affiliate_commission",
+    "cogs",
+    "shipping_cost",
+    "platform_fees",
+    "other_costs",
+    "dsr_description",
+    "dsr_service",
+    "dsr_logistics",
+    "shipped_orders",
+    "shipped_within_24h",
+    "sales_target",
+)
+# Summed over the channel rows to make the store row (the rest are computed for the store).
+ADDITIVE_PARTS = (
+    "paid_sales",
+    "goods_sales",
+    "paid_orders",
+    "items_sold",
+    "discounts",
+    "buyers_with_traffic",
+    "refunds",
+    "refunded_orders",
+    "refunds_of_paid",
+    "refunded_paid_orders",
+    "cogs",
+    "shipping_cost",
+    "platform_fees",
+    "shipped_orders",
+    "shipped_within_24h",
+)
+NEW_BUYER_LOOKBACK_DAYS = 365
+# Rows committed a little after the watermark was read may carry an earlier
+# `updated_at` (it is set when the row is saved, not when the transaction
+# commits): look back this far before the watermark so they are not missed.
+WATERMARK_OVERLAP = dt.timedelta(minutes=5)
+
+
+def _paid_orders_on(day: dt.date) -> QuerySet[Order]:
+    """Orders paid on `day` that count as sales: replacements are not sold, so they are left out."""
+    return Order.objects.filter(
+        business_date=day, paid_at__isnull=False, kind=OrderKind.NORMAL
+    ).order_by()
+
+
+def _by_channel(rows: Any, key: str = "channel") -> dict[int, dict[str, Any]]:
+    return {row.pop(key): row for row in rows}
+
+
+def _day_figures(day: dt.date) -> tuple[dict[int, dict[str, Any]], dict[str, Any]]:
+    """Every figure of `day` per channel id, and the store's distinct buyer counts. All in SQL."""
+    start, end = business_day.bounds(day)
+    paid = _paid_orders_on(day)
+    earlier_order = Order.objects.filter(
+        customer=OuterRef("customer"),
+        paid_at__isnull=False,
+        kind=OrderKind.NORMAL,
+        business_date__gte=day - dt.timedelta(days=NEW_BUYER_LOOKBACK_DAYS),
+        business_date__lt=day,
+    )
+    paid = paid.annotate(has_bought_before=Exists(earlier_order))
+    new_buyer = Q(has_bought_before=False)
+    within_24h = Q(shipped_at__isnull=False, shipped_at__lte=F("paid_at") + dt.timedelta(hours=24))
+    sales = _by_channel(
+        paid.values("channel").annotate(
+            paid_sales=Sum("paid_total"),
+            shipping_fees=Sum("shipping_fee"),
+            paid_orders=Count("pk"),
+            paying_buyers=Count("customer", distinct=True),
+            new_buyers=Count("customer", distinct=True, filter=new_buyer),
+            discounts=Sum(F("line_discount_total") + F("order_discount_total")),
+            shipped_within_24h=Count("pk", filter=within_24h),
+        )
+    )
+    store_buyers = paid.aggregate(
+        paying_buyers=Count("customer", distinct=True),
+        new_buyers=Count("customer", distinct=True, filter=new_buyer),
+    )
+    # Lines of the day's paid orders, joined (not "order IN (...)": that plan scans
+    # every order). Items sold: lines of sold orders only. Cost of goods: every
+    # paid order's lines (a replacement's goods cost as much as sold ones), less
+    # the cost of units that came back to sellable stock on D.
+    items = cost_of_lines = _by_channel(
+        OrderLine.objects.filter(order__business_date=day, order__paid_at__isnull=False)
+        .values(channel=F("order__channel"))
+        .annotate(
+            items_sold=Sum("quantity", filter=Q(order__kind=OrderKind.NORMAL)),
+            cost=Sum(F("quantity") * Coalesce(F("unit_cost"), ZERO)),
+        )
+        .order_by()
+    )
+    restocked = _by_channel(
+        AfterSalesLine.objects.filter(
+            case__received_at__gte=start, case__received_at__lt=end, restocked_quantity__gt=0
+        )
+        .values(channel=F("case__order__channel"))
+        .annotate(cost=Sum(F("restocked_quantity") * Coalesce(F("line__unit_cost"), ZERO)))
+        .order_by()
+    )
+    completed = Refund.objects.filter(status=RefundStatus.COMPLETED).order_by()
+    refunds = _by_channel(
+        completed.filter(business_date=day)
+        .values(channel=F("order__channel"))
+        .annotate(refunds=Sum("amount"), refunded_orders=Count("order", distinct=True))
+    )
+    refunds_of_paid = _by_channel(
+        completed.filter(order__in=_paid_orders_on(day))
+        .values(channel=F("order__channel"))
+        .annotate(refunds_of_paid=Sum("amount"), refunded_paid_orders=Count("order", distinct=True))
+    )
+    shipments = _by_channel(
+        Shipment.objects.filter(business_date=day)
+        .exclude(status=ShipmentStatus.PLANNED)
+        .values(channel=F("order__channel"))
+        .annotate(cost=Sum("shipping_cost"), parcels=Count("pk"))
+        .order_by()
+    )
+    shipped = _by_channel(
+        Order.objects.filter(shipped_at__gte=start, shipped_at__lt=end)
+        .values("channel")
+        .annotate(shipped_orders=Count("pk"))
+        .order_by()
+    )
+    traffic_rows = DailyTraffic.objects.filter(date=day).order_by()
+    traffic_totals = _by_channel(
+        traffic_rows.filter(source="")
+        .values("channel")
+        .annotate(visitors=Sum("visitors"), page_views=Sum("page_views"))
+    )
+    # A channel imported only per traffic source: its total is the sum of the sources.
+    traffic_sources = _by_channel(
+        traffic_rows.exclude(source="")
+        .values("channel")
+        .annotate(visitors=Sum("visitors"), page_views=Sum("page_views"))
+    )
+    ratings = {row.channel_id: row for row in StoreRating.objects.filter(date=day).order_by()}
+    packaging = packaging_cost_on(day)
+    service = _by_channel(
+        _service_sums(_service_figures(AgentDay.objects.filter(date=day)).values("channel"))
+    )
+
+    figures: dict[int, dict[str, Any]] = {}
+    for channel in SalesChannel.objects.order_by("position", "code"):
+        key = channel.pk
+        sale = sales.get(key, {})
+        paid_sales = sale.get("paid_sales") or ZERO
+        parcels = shipments.get(key, {})
+        traffic = traffic_totals.get(key) or traffic_sources.get(key)
+        rating = ratings.get(key)
+        rates = rate_for(channel, day)
+        paying_buyers = sale.get("paying_buyers", 0)
+        figures[key] = {
+            "paid_sales": paid_sales,
+            "goods_sales": paid_sales - (sale.get("shipping_fees") or ZERO),
+            "paid_orders": sale.get("paid_orders", 0),
+            "paying_buyers": paying_buyers,
+            "items_sold": items.get(key, {}).get("items_sold") or 0,
+            "discounts": sale.get("discounts") or ZERO,
+            "visitors": traffic["visitors"] if traffic else None,
+            "page_views": traffic["page_views"] if traffic else None,
+            "buyers_with_traffic": paying_buyers if traffic else 0,
+            "new_buyers": sale.get("new_buyers", 0),
+            "refunds": refunds.get(key, {}).get("refunds") or ZERO,
+            "refunded_orders": refunds.get(key, {}).get("refunded_orders", 0),
+            "refunds_of_paid": refunds_of_paid.get(key, {}).get("refunds_of_paid") or ZERO,
+            "refunded_paid_orders": refunds_of_paid.get(key, {}).get("refunded_paid_orders", 0),
+            "ad_spend": ZERO,
+            "affiliate_commission": ZERO,
+            "cogs": money.quantize(
+                (cost_of_lines.get(key, {}).get("cost") or ZERO)
+                - (restocked.get(key, {}).get("cost") or ZERO)
+            ),
+            "shipping_cost": (parcels.get("cost") or ZERO) + packaging * parcels.get("parcels", 0),
+            "platform_fees": money.quantize(paid_sales * rates.total_rate) if rates else ZERO,
+            "other_costs": ZERO,
+            "dsr_description": rating.description if rating else None,
+            "dsr_service": rating.service if rating else None,
+            "dsr_logistics": rating.logistics if rating else None,
+            "shipped_orders": shipped.get(key, {}).get("shipped_orders", 0),
+            "shipped_within_24h": sale.get("shipped_within_24h", 0),
+            "sales_target": daily_target(day, channel),
+            **_service_part(service.get(key)),
+        }
+    return figures, store_buyers
+
+
+def _service_figures(rows: QuerySet) -> QuerySet:
+    """Inquiries, paid inquirers and Σ(average first response × inquiries) of agent rows."""
+    return rows.order_by().annotate(
+        weighted=ExpressionWrapper(
+            F("avg_first_response_seconds") * F("inquiries"),
+            output_field=DecimalField(max_digits=18, decimal_places=2),
+        )
+    )
+
+
+def _service_part(row: dict[str, Any] | None) -> dict[str, Any]:
+    if not row:
+        return {"inquiries": None, "inquiries_paid": None, "first_response_weighted": None}
+    return {
+        "inquiries": row["inquiries"],
+        "inquiries_paid": row["inquiries_paid"],
+        "first_response_weighted": money.quantize(row["first_response_weighted"] or ZERO),
+    }
+
+
+def _service_sums(rows: QuerySet) -> QuerySet:
+    return rows.annotate(
+        inquiries=Sum("inquiries"),
+        inquiries_paid=Sum("inquiries_paid"),
+        first_response_weighted=Sum("weighted"),
+    )
+
+
+def _store_figures(
+    day: dt.date, channels: dict[int, dict[str, Any]], store_buyers: dict[str, Any]
+) -> dict[str, Any]:
+    store: dict[str, Any] = {
+        part: sum((row[part] for row in channels.values()), ZERO if part in MONEY_PARTS else 0)
+        for part in ADDITIVE_PARTS
+    }
+    with_traffic = [row for row in channels.values() if row["visitors"] is not None]
+    store.update(
+        paying_buyers=store_buyers["paying_buyers"],
+        new_buyers=store_buyers["new_buyers"],
+        visitors=sum(row["visitors"] for row in with_traffic) if with_traffic else None,
+        page_views=sum(row["page_views"] for row in with_traffic) if with_traffic else None,
+        other_costs=operating_expense_on(day),
+        **_ad_spend_on(day),
+        dsr_description=None,
+        dsr_service=None,
+        dsr_logistics=None,
+        sales_target=daily_target(day, None),
+        # Agents not tied to a channel count for the store as a whole.
+        **_service_part(
+            _service_figures(AgentDay.objects.filter(date=day)).aggregate(
+                inquiries=Sum("inquiries"),
+                inquiries_paid=Sum("inquiries_paid"),
+                first_response_weighted=Sum("weighted"),
+            )
+            if AgentDay.objects.filter(date=day).exists()
+            else None
+        ),
+    )
+    return store
+
+
+MONEY_PARTS = frozenset(
+    {
+        "paid_sales",
+        "goods_sales",
+        "discounts",
+        "refunds",
+        "refunds_of_paid",
+        "ad_spend",
+        "affiliate_commission",
+        "cogs",
+        "shipping_cost",
+        "platform_fees",
+        "other_costs",
+        "sales_target",
+    }
+)
+
+
+def _ad_spend_on(day: dt.date) -> dict[str, Decimal]:
+    """`ad_spend` and `affiliate_commission` of the store on `day` (ad channels are store-wide).
+
+    Per ad channel, a blank-campaign row is the channel's total; without one,
+    the channel's campaigns are summed.
+    """
+    rows = AdSpendDay.objects.filter(date=day).order_by()
+    grouped = ("channel", "channel__is_commission_based")
+    totals = {
+        (row["channel"], row["channel__is_commission_based"]): row["spend"]
+        for row in rows.filter(campaign="").values(*grouped).annotate(spend=Sum("spend"))
+    }
+    for row in rows.exclude(campaign="").values(*grouped).annotate(spend=Sum("spend")):
+        totals.setdefault((row["channel"], row["channel__is_commission_based"]), row["spend"])
+    spend = {"ad_spend": ZERO, "affiliate_commission": ZERO}
+    for (_channel, is_commission), amount in totals.items():
+        spend["affiliate_commission" if is_commission else "ad_spend"] += amount
+    return spend
+
+
+def _is_provisional(day: dt.date, now: dt.datetime) -> bool:
+    # Orders paid late on D may ship until 24 h later, on D + 1: until that day
+    # has ended, `shipped_within_24h` (and the day itself) can still change.
+    return now < business_day.bounds(day + dt.timedelta(days=1))[1]
+
+
+@transaction.atomic
+def build_day(day: dt.date) -> list[DailySummary]:
+    """Build (or rebuild) the summary rows of a business day: the store's and each channel's.
+
+    Aggregates in SQL, grouped by channel; never loads the day's orders.
+    Atomic; idempotent: an upsert on (date, channel), so building twice gives
+    the same figures (only `built_at` moves). Returns the store row first.
+    """
+    now = timezone.now()
+    channels, store_buyers = _day_figures(day)
+    wanted: list[tuple[int | None, dict[str, Any]]] = [
+        (None, _store_figures(day, channels, store_buyers)),
+        *channels.items(),
+    ]
+    existing = {
+        row.channel_id: row
+        for row in DailySummary.objects.select_for_update().filter(date=day).order_by()
+    }
+    built = []
+    for channel_id, values in wanted:
+        row = existing.pop(channel_id, None) or DailySummary(date=day, channel_id=channel_id)
+        for part, value in values.items():
+            setattr(row, part, value)
+        row.is_provisional = _is_provisional(day, now)
+        row.built_at = now
+        row.save()
+        built.append(row)
+    # A channel deleted since the last build leaves no stale row behind.
+    DailySummary.objects.filter(pk__in=[row.pk for row in existing.values()]).delete()
+    return built
+
+
+def build_range(
+    start: dt.date, end: dt.date, progress: Callable[[int, int], None] | None = None
+) -> int:
+    """Build every business day from `start` to `end` (inclusive), each in its own transaction.
+
+    `progress(done, total)` is called after each day. Returns the number of days built.
+    """
+    total = (end - start).days + 1
+    for index in range(max(total, 0)):
+        build_day(start + dt.timedelta(days=index))
+        if progress is not None:
+            progress(index + 1, total)
+    return max(total, 0)
+
+
+def _days_from(first: dt.date, last: dt.date) -> set[dt.date]:
+    return {first + dt.timedelta(days=offset) for offset in range((last - first).days + 1)}
+
+
+def touched_days(since: dt.datetime | None) -> set[dt.date]:
+    """The business days whose summary a change after `since` may have altered (up to today).
+
+    Orders: their payment day. Refunds: their completion day and the refunded
+    order's payment day (`refunds_of_paid` restates). Shipments: their ship
+    day. After-sales cases: the day their return arrived (the cost-of-goods
+    credit). Traffic, ad spend, ratings, daily targets and expenses: their day (a
+    monthly expense: every day of its month). Fee rates and packaging costs:
+    every summarized day from their `effective_from` on. With no `since`,
+    every day with a paid order or a summary row. Deleted rows leave no
+    `updated_at` behind: rebuild the range by hand after deleting source rows.
+    """
+    today = business_day.today()
+    if since is None:
+        days = set(
+            Order.objects.filter(business_date__isnull=False)
+            .values_list("business_date", flat=True)
+            .distinct()
+        )
+        days |= set(DailySummary.objects.values_list("date", flat=True).distinct())
+        return {day for day in days if day <= today}
+
+    def dates(queryset: QuerySet, *fields: str) -> set[dt.date]:
+        found: set[dt.date] = set()
+        for field in fields:
+            found |= {
+                day
+                for day in queryset.filter(updated_at__gt=since)
+                .order_by()
+                .values_list(field, flat=True)
+                .distinct()
+                if day is not None
+            }
+        return found
+
+    days = dates(Order.objects, "business_date")
+    days |= {
+        business_day.of(moment)
+        for moment in Order.objects.filter(updated_at__gt=since, shipped_at__isnull=False)
+        .order_by()
+        .values_list("shipped_at", flat=True)
+    }
+    days |= dates(Refund.objects, "business_date", "order__business_date")
+    days |= dates(Shipment.objects, "business_date")
+    days |= {
+        business_day.of(moment)
+        for moment in AfterSalesCase.objects.filter(updated_at__gt=since, received_at__isnull=False)
+        .order_by()
+        .values_list("received_at", flat=True)
+    }
+    days |= dates(DailyTraffic.objects, "date")
+    days |= dates(AdSpendDay.objects, "date")
+    days |= dates(StoreRating.objects, "date")
+    days |= dates(AgentDay.objects, "date")
+    days |= dates(DailyTarget.objects, "date")
+    days |= dates(OperatingExpense.objects.filter(period=ExpensePeriod.DAY), "date")
+    for month in dates(OperatingExpense.objects.filter(period=ExpensePeriod.MONTH), "date"):
+        days |= set(month_days(month))
+    first_summarized = DailySummary.objects.order_by("date").values_list("date", flat=True).first()
+    for effective_from in dates(ChannelFeeRate.objects, "effective_from") | dates(
+        PackagingCost.objects, "effective_from"
+    ):
+        if first_summarized is not None and effective_from <= today:
+            days |= _days_from(max(effective_from, first_summarized), today)
+    return {day for day in days if day <= today}
+
+
+def rebuild_touched() -> list[dt.date]:
+    """Rebuild the days touched since the watermark, then move the watermark on.
+
+    The new watermark is the time read before looking for changes, and the
+    search starts `WATERMARK_OVERLAP` before the old one: a change is picked
+    up late or twice, never missed (building a day twice is harmless). The
+    first run builds every day with a paid order. Returns the days rebuilt.
+    """
+    started_at = timezone.now()
+    watermark = SummaryWatermark.objects.filter(pk=1).first()
+    since = watermark.built_through - WATERMARK_OVERLAP if watermark else None
+    days = sorted(touched_days(since))
+    for day in days:
+        build_day(day)
+    SummaryWatermark.objects.update_or_create(pk=1, defaults={"built_through": started_at})
+    return days

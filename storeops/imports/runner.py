@@ -1,0 +1,326 @@
+"""Run one import: check every row, then write all of them or none.
+
+Two passes over the file keep memory bounded whatever its size: the first
+parses and checks every row, remembering only the natural keys (to catch a
+key repeated inside the file) and the problems; the second, reached only when
+there are no problems, parses the file again and hands batches of rows to the
+kind inside one transaction. A dry run performs the second pass too and then
+rolls it back, so it reports exactly what a real run would create and update.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from storeops.imports.parsers import CellError
+from storeops.imports.readers import FileRefused, RecordsTable, Table, open_table
+from storeops.imports.spec import (
+    Column,
+    ImportContext,
+    ImportKind,
+    Outcome,
+    RowError,
+    normalise_header,
+)
+
+PROGRESS_EVERY = 500
+
+ProgressCallback = Callable[[str, float], None]
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int | None
+    column: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "column": self.column, "message": self.message}
+
+
+@dataclass(frozen=True)
+class ParsedRow:
+    number: int
+    values: dict[str, Any]
+
+
+@dataclass
+class ImportResult:
+    rows_total: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    problem_count: int = 0
+    message: str = ""
+    file_format: str = ""
+    encoding: str = ""
+    written: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.problem_count == 0 and not self.message
+
+    def add(self, problem: Problem, limit: int) -> None:
+        self.problem_count += 1
+        if len(self.problems) < limit:
+            self.problems.append(problem)
+
+
+class _Rejected(Exception):
+    """Raised inside the write transaction to roll it back."""
+
+
+def _map_headers(kind: type[ImportKind], table: Table, result: ImportResult, limit: int):
+    """Column for each header position (None = ignored); header problems go to `result`."""
+    by_header: dict[str, Column] = {}
+    for column in kind.columns:
+        for header in column.headers():
+            by_header[header] = column
+    mapping: list[Column | None] = []
+    seen: dict[str, int] = {}
+    for position, header in enumerate(table.headers):
+        normalised = normalise_header(header)
+        if not normalised:
+            mapping.append(None)
+            continue
+        column = by_header.get(normalised)
+        if column is None:
+            if not getattr(kind, "ignore_unknown_columns", False):
+                expected = ", ".join(str(c.name) for c in kind.columns)
+                result.add(
+                    Problem(
+                        1,
+                        header,
+                        _("Unknown column “%(header)s”. The columns are: %(expected)s")
+                        % {"header": header, "expected": expected},
+                    ),
+                    limit,
+                )
+            mapping.append(None)
+            continue
+        if column.name in seen:
+            result.add(
+                Problem(
+                    1,
+                    header,
+                    _("Column “%(header)s” appears twice (columns %(first)d and %(second)d).")
+                    % {"header": header, "first": seen[column.name] + 1, "second": position + 1},
+                ),
+                limit,
+            )
+            mapping.append(None)
+            continue
+        seen[column.name] = position
+        mapping.append(column)
+    for column in kind.columns:
+        if column.required and column.name not in seen:
+            result.add(
+                Problem(
+                    1,
+                    str(column.label),
+                    _("Required column “%(name)s” is missing (accepted headers: %(aliases)s).")
+                    % {
+                        "name": column.name,
+                        "aliases": ", ".join([column.name, str(column.label), *column.aliases]),
+                    },
+                ),
+                limit,
+            )
+    return mapping
+
+
+def _parse_rows(
+    kind: ImportKind,
+    table: Table,
+    mapping: list[Column | None],
+    context: ImportContext,
+    report: Callable[[Problem], None],
+    rejected: Callable[[int, dict[str, Any]], None] | None = None,
+) -> Iterator[ParsedRow]:
+    """Parsed and cleaned rows; rows with problems are reported and not yielded.
+
+    ``rejected`` (if given) still sees a bad row's number and the cells that
+    did parse, so a repeated key is reported even on a row with other errors.
+
+    A column missing from the file is missing from `values` too, so that an
+    update leaves that field alone; an empty cell gives the column's default.
+    """
+    for row in table.rows():
+        values: dict[str, Any] = {}
+        bad = False
+        for position, cell in enumerate(row.cells):
+            column = mapping[position] if position < len(mapping) else None
+            if column is None:
+                if position >= len(mapping) and cell:
+                    report(
+                        Problem(
+                            row.number,
+                            "",
+                            _("The row has a value in column %(position)d, which has no header.")
+                            % {"position": position + 1},
+                        )
+                    )
+                    bad = True
+                continue
+            try:
+                values[column.name] = column.parse(cell)
+            except CellError as error:
+                report(Problem(row.number, str(column.label), str(error)))
+                bad = True
+        for column in mapping[len(row.cells) :]:
+            if column is not None:
+                try:
+                    values[column.name] = column.parse("")
+                except CellError as error:
+                    report(Problem(row.number, str(column.label), str(error)))
+                    bad = True
+        if bad:
+            if rejected is not None:
+                rejected(row.number, values)
+            continue
+        context.row_number = row.number
+        try:
+            cleaned = kind.clean(values, context)
+        except RowError as error:
+            label = str(kind.column(error.column).label) if error.column else ""
+            report(Problem(row.number, label, error.message))
+            if rejected is not None:
+                rejected(row.number, values)
+            continue
+        yield ParsedRow(row.number, cleaned)
+
+
+def _open(source: IO[bytes] | list, name: str) -> Table:
+    if isinstance(source, list):
+        return RecordsTable(source)
+    source.seek(0)
+    return open_table(source, name)
+
+
+def run_import(
+    kind_class: type[ImportKind],
+    source: IO[bytes] | list[dict[str, Any]],
+    *,
+    name: str = "",
+    user: Any,
+    dry_run: bool = False,
+    progress: ProgressCallback | None = None,
+    error_limit: int = 1000,
+) -> ImportResult:
+    """Check `source` against `kind_class` and, if every row is right, write it all.
+
+    `source` is a binary file (CSV or XLSX) or, for the REST endpoints, a list
+    of JSON objects keyed by the same headers; both get the same checks.
+    """
+    result = ImportResult()
+    kind = kind_class()
+    context = ImportContext(user=user, dry_run=dry_run, source_name=name)
+    notify = progress or (lambda phase, fraction: None)
+
+    def report(problem: Problem) -> None:
+        result.add(problem, error_limit)
+
+    # Pass 1: check.
+    try:
+        table = _open(source, name)
+    except FileRefused as refusal:
+        result.message = str(refusal)
+        return result
+    result.file_format, result.encoding = table.format, table.encoding
+    try:
+        mapping = _map_headers(kind_class, table, result, error_limit)
+        if result.problem_count:
+            return result
+        first_row_of: dict[tuple, int] = {}
+
+        def check_key(number: int, values: dict[str, Any]) -> None:
+            if any(name not in values for name in kind_class.natural_key):
+                return  # the key itself was unreadable: reported already
+            key = kind_class.key_of(values)
+            if key not in first_row_of:
+                first_row_of[key] = number
+                return
+            report(
+                Problem(
+                    number,
+                    ", ".join(str(kind_class.column(n).label) for n in kind_class.natural_key),
+                    _("Repeats row %(row)d (same %(key)s “%(value)s”); each may appear once.")
+                    % {
+                        "row": first_row_of[key],
+                        "key": ", ".join(kind_class.natural_key),
+                        "value": " / ".join(str(part) for part in key),
+                    },
+                )
+            )
+
+        for parsed in _parse_rows(kind, table, mapping, context, report, check_key):
+            check_key(parsed.number, parsed.values)
+            if table.rows_read % PROGRESS_EVERY == 0:
+                notify("checking", table.fraction_read())
+        result.rows_total = table.rows_read
+        first_row_of.clear()  # free the keys before the write pass
+        for error in kind.check_file(context):
+            label = str(kind_class.column(error.column).label) if error.column else ""
+            report(Problem(error.row, label, error.message))
+    except FileRefused as refusal:
+        result.message = str(refusal)
+        return result
+    finally:
+        table.close()
+    if result.problem_count:
+        return result
+    if result.rows_total == 0:
+        result.message = _("The file has a header row but no data rows.")
+        return result
+
+    # Pass 2: write everything in one transaction (rolled back on a dry run).
+    table = _open(source, name)
+    mapping = _map_headers(kind_class, table, ImportResult(), error_limit)
+    done = 0
+    try:
+        with transaction.atomic():
+            batch: list[ParsedRow] = []
+            for parsed in _parse_rows(kind, table, mapping, context, report):
+                batch.append(parsed)
+                if len(batch) >= kind_class.batch_size:
+                    done += _write(kind, batch, context, result)
+                    batch = []
+                    notify("writing", done / result.rows_total)
+            if batch:
+                done += _write(kind, batch, context, result)
+            if result.problem_count:
+                raise _Rejected
+            if dry_run:
+                transaction.set_rollback(True)
+            else:
+                result.written = True
+    except _Rejected:
+        result.created = result.updated = result.unchanged = 0
+    finally:
+        table.close()
+    notify("done", 1.0)
+    return result
+
+
+def _write(kind: ImportKind, batch: list[ParsedRow], context, result: ImportResult) -> int:
+    try:
+        outcomes = kind.write(batch, context)
+    except RowError as error:
+        # A rule that only the database can check (e.g. a reference that vanished).
+        label = str(kind.column(error.column).label) if error.column else ""
+        result.add(Problem(error.row, label, error.message), 1000)
+        raise _Rejected from error
+    for outcome in outcomes:
+        if outcome == Outcome.CREATED:
+            result.created += 1
+        elif outcome == Outcome.UPDATED:
+            result.updated += 1
+        else:
+            result.unchanged += 1
+    return len(batch)
