@@ -13,8 +13,11 @@ Target (promotions issue): median under 5 ms.
 
 from __future__ import annotations
 
+import argparse
+import cProfile
 import datetime as dt
 import os
+import pstats
 import random
 import statistics
 import sys
@@ -137,6 +140,9 @@ def build(rng: random.Random, now: dt.datetime) -> list:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", action="store_true", help="profile 100 quotes")
+    arguments = parser.parse_args()
     fresh_database()
     import django
 
@@ -170,11 +176,19 @@ def main() -> None:
         quote(cart, at=now)
         timings.append((time.perf_counter() - started) * 1000)
     timings.sort()
+    if arguments.profile:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for cart in carts[:100]:
+            quote(cart, at=now)
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)
     print(
         f"quote, {CART_LINES}-line cart, {PROMOTIONS} active promotions "
         f"({connection.vendor}): median {statistics.median(timings):.2f} ms, "
         f"p95 {timings[int(len(timings) * 0.95)]:.2f} ms, {len(executed)} queries; "
-        f"{len(result.applied)} applied and {len(result.rejected)} refused in the sample"
+        f"{len(result.applied)} applied and {len(result.rejected)} refused in the sample; "
+        f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores"
     )
 
 
