@@ -1,20 +1,25 @@
 """Orders import benchmark: a Taobao-style order export through the real framework.
 
-    DEBUG=1 .venv/bin/python bench/import_orders.py [--lines 100000]
+    DEBUG=1 .venv/bin/python bench/import_orders.py [--lines 100000] [--profile 20]
 
 Uses DATABASE_URL (default: a PostgreSQL database storeops_bench_orders,
 dropped, created and migrated here). Generates an export of N order lines
 (orders of 1-3 lines, paid, over 200 SKUs with plenty of stock), then prints
 lines per second of a first import (every order created, paid and reserved),
 of the same file again (every line unchanged) and, for scale, of a bare
-PostgreSQL COPY of the same rows into a scratch table.
+PostgreSQL COPY of the same rows into a scratch table. Query logging is off
+(DEBUG=1 is only there so that settings load without a SECRET_KEY). With
+``--profile N`` both imports run under cProfile and the N most expensive
+functions (cumulative time) of each are printed.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import io
 import os
+import pstats
 import sys
 import time
 from pathlib import Path
@@ -90,10 +95,20 @@ def to_csv(rows: list[list[str]]) -> bytes:
     return body.encode("gb18030")
 
 
-def timed(run):
+def timed(run, profile: int = 0):
+    profiler = cProfile.Profile() if profile else None
     started = time.perf_counter()
+    if profiler is not None:
+        profiler.enable()
     result = run()
-    return result, time.perf_counter() - started
+    if profiler is not None:
+        profiler.disable()
+    elapsed = time.perf_counter() - started
+    if profiler is not None:
+        stats = pstats.Stats(profiler, stream=sys.stdout)
+        stats.sort_stats("cumulative").print_stats(profile)
+        stats.sort_stats("tottime").print_stats(profile)
+    return result, elapsed
 
 
 def set_up_catalog(user) -> None:
@@ -143,12 +158,17 @@ def bare_copy(rows: list[list[str]]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--lines", type=int, default=100_000)
+    parser.add_argument("--profile", type=int, default=0, metavar="N")
     args = parser.parse_args()
     ensure_database()
 
     import django
 
     django.setup()
+    from django.conf import settings
+
+    # With DEBUG on, every query would be timed and kept in connection.queries.
+    settings.DEBUG = False
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
@@ -165,10 +185,11 @@ def main() -> None:
     def run():
         return run_import(kind, io.BytesIO(content), name="bench.csv", user=user)
 
-    first, first_s = timed(run)
+    load_before = os.getloadavg()
+    first, first_s = timed(run, args.profile)
     assert first.ok and first.created == args.lines, first.message or first.problems[:3]
     orders = Order.objects.count()
-    second, second_s = timed(run)
+    second, second_s = timed(run, args.profile)
     assert second.unchanged == args.lines, (second.created, second.updated, second.unchanged)
     copy_s = bare_copy(rows)
     lines = args.lines
@@ -179,6 +200,9 @@ def main() -> None:
         f"same file again {lines / second_s:,.0f} lines/s ({second_s:.1f} s); "
         f"bare COPY {lines / copy_s:,.0f} lines/s ({copy_s:.3f} s)"
     )
+    before = " ".join(f"{load:.2f}" for load in load_before)
+    after = " ".join(f"{load:.2f}" for load in os.getloadavg())
+    print(f"load average (1, 5, 15 min): before {before}; after {after}")
 
 
 if __name__ == "__main__":

@@ -206,3 +206,103 @@ def _upsert_agent_day(lookup: dict[str, Any], figures: dict[str, Any]) -> str:
         setattr(existing, name, value)
     existing.save(update_fields=[*figures, "updated_at"])
     return "updated"
+
+
+def match_or_create_customers(
+    *, buyers: list[tuple[SalesChannel, str, str, str]]
+) -> list[Customer]:
+    """:func:`match_or_create_customer` for each ``(channel, buyer_id, phone, name)``, in bulk.
+
+    Returns the same customers, with the same blanks filled, as calling it
+    for each buyer in turn. Buyers with a buyer ID are matched in one query
+    and the new ones inserted in one statement; a list with a phone-only
+    buyer (whose match depends on the others' phones), or one that loses a
+    race on the unique constraint, is matched one buyer at a time instead.
+    Atomic.
+    """
+    wanted = [
+        (channel, (buyer_id or "").strip(), normalize_phone(phone), (name or "").strip()[:100])
+        for channel, buyer_id, phone, name in buyers
+    ]
+    if any(not buyer_id for _channel, buyer_id, _phone, _name in wanted):
+        return [
+            match_or_create_customer(channel=channel, buyer_id=buyer_id, phone=phone, name=name)
+            for channel, buyer_id, phone, name in buyers
+        ]
+    by_key: dict[tuple[int, str], Customer] = {}
+    channel_ids = {channel.pk for channel, *_rest in wanted}
+    buyer_ids = {buyer_id for _channel, buyer_id, *_rest in wanted}
+    for customer in Customer.objects.filter(channel_id__in=channel_ids, buyer_id__in=buyer_ids):
+        by_key[(customer.channel_id, customer.buyer_id)] = customer
+    new: list[Customer] = []
+    filled: dict[int, Customer] = {}
+    found: list[Customer] = []
+    for channel, buyer_id, phone, name in wanted:
+        customer = by_key.get((channel.pk, buyer_id))
+        if customer is None:
+            customer = Customer(channel=channel, buyer_id=buyer_id, phone=phone, name=name)
+            by_key[(channel.pk, buyer_id)] = customer
+            new.append(customer)
+        elif (phone and not customer.phone) or (name and not customer.name):
+            customer.phone = customer.phone or phone
+            customer.name = customer.name or name
+            if customer.pk is not None:
+                filled[customer.pk] = customer
+        found.append(customer)
+    try:
+        with transaction.atomic():
+            Customer.objects.bulk_create(new)
+    except IntegrityError:
+        # Another intake created one of these buyers a moment ago.
+        return [
+            match_or_create_customer(channel=channel, buyer_id=buyer_id, phone=phone, name=name)
+            for channel, buyer_id, phone, name in buyers
+        ]
+    if filled:
+        Customer.objects.bulk_update(list(filled.values()), ["phone", "name"])
+    return found
+
+
+def record_orders_paid(*, payments: list[tuple[Customer, Decimal, dt.datetime]]) -> None:
+    """:func:`record_order_paid` for each ``(customer, amount, paid_at)``, in bulk.
+
+    The payments are summed per customer and added with one ``UPDATE`` on
+    PostgreSQL (one per customer elsewhere), never read-modify-write.
+    """
+    totals: dict[int, list] = {}
+    for customer, amount, paid_at in payments:
+        total = totals.setdefault(customer.pk, [0, money.ZERO, paid_at, paid_at])
+        total[0] += 1
+        total[1] += money.quantize(amount)
+        total[2] = min(total[2], paid_at)
+        total[3] = max(total[3], paid_at)
+    if not totals:
+        return
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        for pk, (count, amount, first_at, last_at) in totals.items():
+            Customer.objects.filter(pk=pk).update(
+                order_count=F("order_count") + count,
+                amount_spent=F("amount_spent") + amount,
+                first_order_at=Least(
+                    Coalesce(F("first_order_at"), Value(first_at)), Value(first_at)
+                ),
+                last_order_at=Greatest(
+                    Coalesce(F("last_order_at"), Value(last_at)), Value(last_at)
+                ),
+            )
+        return
+    table = connection.ops.quote_name(Customer._meta.db_table)
+    rows = ", ".join(
+        ["(%s::bigint, %s::integer, %s::numeric, %s::timestamptz, %s::timestamptz)"] * len(totals)
+    )
+    params = [value for pk, total in sorted(totals.items()) for value in (pk, *total)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS c SET order_count = c.order_count + v.n, "
+            "amount_spent = c.amount_spent + v.amount, "
+            "first_order_at = LEAST(COALESCE(c.first_order_at, v.first_at), v.first_at), "
+            "last_order_at = GREATEST(COALESCE(c.last_order_at, v.last_at), v.last_at) "
+            f"FROM (VALUES {rows}) AS v (id, n, amount, first_at, last_at) WHERE c.id = v.id",
+            params,
+        )

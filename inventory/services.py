@@ -36,12 +36,15 @@ from storeops import business_day
 
 __all__ = [
     "InsufficientStock",
+    "PlannedReservations",
+    "ReservationLine",
     "StockError",
     "UnknownSku",
     "UnknownWarehouse",
     "adjust_to_count",
     "cancel_on_order",
     "place_on_order",
+    "plan_reservations",
     "receive",
     "record_opening_balance",
     "release",
@@ -776,3 +779,132 @@ def transfer(
         if idempotency_key is not None and (pair := earlier_pair()) is not None:
             return pair
         raise
+
+
+# -- set-based reservation (order imports) --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReservationLine:
+    """One line of a group passed to :func:`plan_reservations`."""
+
+    variant: Variant
+    quantity: int
+
+
+class PlannedReservations:
+    """Reservations checked under lock by :func:`plan_reservations`, written by :meth:`write`."""
+
+    def __init__(self, *, warehouse: Warehouse, by: Any) -> None:
+        self.warehouse = warehouse
+        self.by = by
+        self.shortages: list[InsufficientStock | None] = []
+        self.movements: list[list[StockMovement]] = []
+        self.deltas: dict[int, int] = {}
+        self.now = timezone.now()
+
+    def write(self, *, document_ids: list[str]) -> None:
+        """Write the levels and one ledger row per reserved line; ``document_ids`` per group."""
+        rows = []
+        for movements, document_id in zip(self.movements, document_ids, strict=True):
+            for movement in movements:
+                movement.document_id = document_id
+                rows.append(movement)
+        if not rows:
+            return
+        connection = transaction.get_connection()
+        if connection.vendor == "postgresql":
+            # The rows are locked (plan_reservations), so adding the deltas gives
+            # exactly the levels the ledger rows record.
+            table = connection.ops.quote_name(StockLevel._meta.db_table)
+            values = ", ".join(["(%s::bigint, %s::integer)"] * len(self.deltas))
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {table} AS level SET reserved = level.reserved + v.delta, "
+                    f"updated_at = %s FROM (VALUES {values}) AS v (id, delta) "
+                    "WHERE level.id = v.id",
+                    [self.now, *(value for item in self.deltas.items() for value in item)],
+                )
+        else:
+            for pk, delta in self.deltas.items():
+                StockLevel.objects.filter(pk=pk).update(
+                    reserved=F("reserved") + delta, updated_at=self.now
+                )
+        StockMovement.objects.bulk_create(rows)
+
+
+def plan_reservations(
+    *,
+    groups: list[tuple[list[ReservationLine], str, str]],
+    warehouse: Warehouse,
+    by: Any,
+) -> PlannedReservations:
+    """Check reserving each group of lines all or none, in the order given, under lock.
+
+    Each group is ``(lines, reason, document_type)``. The outcome and the
+    ledger are those of calling :func:`reserve` for every line of a group in
+    turn inside one savepoint per group (a group that cannot be covered
+    reserves nothing; its shortage names the first line that failed), but in
+    a few statements: the levels are locked here (``SELECT ... FOR UPDATE``
+    in variant order, so two callers cannot deadlock) and the groups applied
+    in memory; ``write`` then updates the levels in one statement and inserts
+    one ledger row per reserved line with the levels right after it. The
+    caller holds the transaction from plan to write.
+    """
+    _check_active(warehouse)
+    variant_ids = set()
+    for lines, reason, _type in groups:
+        _check_audit(by=by, reason=reason, idempotency_key=None)
+        for line in lines:
+            _check_quantity(line.quantity)
+            variant_ids.add(line.variant.pk)
+    levels = {
+        level.variant_id: level
+        for level in StockLevel.objects.select_for_update()
+        .filter(warehouse=warehouse, variant_id__in=sorted(variant_ids))
+        .order_by("variant_id")
+    }
+    plan = PlannedReservations(warehouse=warehouse, by=by)
+    today = business_day.of(plan.now)
+    for lines, reason, document_type in groups:
+        added: dict[int, int] = {}
+        shortage = None
+        for line in lines:
+            level = levels.get(line.variant.pk)
+            reserved = (level.reserved if level else 0) + added.get(line.variant.pk, 0)
+            on_hand = level.on_hand if level else 0
+            if level is None or on_hand < reserved + line.quantity:
+                shortage = InsufficientStock(
+                    sku=line.variant.sku_code,
+                    warehouse=warehouse.code,
+                    requested=line.quantity,
+                    available=on_hand - reserved if level else 0,
+                )
+                break
+            added[line.variant.pk] = added.get(line.variant.pk, 0) + line.quantity
+        plan.shortages.append(shortage)
+        movements: list[StockMovement] = []
+        plan.movements.append(movements)
+        if shortage is not None:
+            continue
+        for line in lines:
+            level = levels[line.variant.pk]
+            level.reserved += line.quantity
+            plan.deltas[level.pk] = plan.deltas.get(level.pk, 0) + line.quantity
+            movements.append(
+                StockMovement(
+                    variant=line.variant,
+                    warehouse=warehouse,
+                    kind=MovementKind.RESERVATION,
+                    reserved_change=line.quantity,
+                    on_hand_after=level.on_hand,
+                    reserved_after=level.reserved,
+                    on_order_after=level.on_order,
+                    created_at=plan.now,
+                    business_date=today,
+                    created_by=by,
+                    reason=reason,
+                    document_type=document_type,
+                )
+            )
+    return plan

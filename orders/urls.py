@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orders.views import console, manual_orders, warehouse
+from orders.views import console, manual_orders, rate_cards, warehouse
 
 app_name = "orders"
 urlpatterns = [
@@ -25,4 +25,13 @@ urlpatterns = [
     path("warehouse/pick-list/", warehouse.pick_list, name="warehouse-pick-list"),
     path("warehouse/packing-slips/", warehouse.packing_slips, name="warehouse-packing-slips"),
     path("warehouse/ship/", warehouse.ship, name="warehouse-ship"),
+    path("warehouse/rate-cards/", rate_cards.rate_cards, name="rate-cards"),
+    path("warehouse/rate-cards/new/", rate_cards.new_rate_card, name="rate-card-new"),
+    path("warehouse/rate-cards/cost/", rate_cards.calculator, name="rate-card-calculator"),
+    path("warehouse/rate-cards/<int:pk>/", rate_cards.edit_rate_card, name="rate-card-edit"),
+    path(
+        "warehouse/rate-cards/<int:pk>/delete/",
+        rate_cards.delete_rate_card_view,
+        name="rate-card-delete",
+    ),
 ]

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import Category, Variant
+from customers.models import SalesChannel
 from promotions.ad_services import record_ad_spend, set_ad_budget
 from promotions.campaigns import (
     add_campaign_task,
@@ -20,6 +21,7 @@ from promotions.campaigns import (
     set_task_done,
 )
 from promotions.coupons import generate_coupon_batch
+from promotions.live_services import record_live_sessions
 from promotions.models import (
     AdChannel,
     CampaignStatus,
@@ -160,6 +162,7 @@ def seed(*, context: DemoContext) -> dict[str, int]:
         "coupon_batches": CouponBatch.objects.filter(name=DEMO_BATCH_NAME).count(),
         "campaigns": len(seed_campaigns(today=context.today)),
         **seed_ad_spend(context=context),
+        **seed_live_sessions(context=context),
     }
 
 
@@ -244,6 +247,61 @@ def seed_ad_spend(*, context: DemoContext) -> dict[str, int]:
             set_ad_budget(month=month, channel=channels[code], amount=amount)
             budgets += 1
     return {"ad_spend_rows": outcomes.count("created"), "ad_budgets": budgets}
+
+
+# -- live-stream sessions --------------------------------------------------------------------
+
+# channel code: (weekday, Monday = 0; local start hour, minute; title; host; usual viewers;
+# usual share of viewers who buy, in per mille). Sized to the orders demo: Douyin takes
+# about 3 of its 22 orders a day, Taobao about 7, so a weekly session brings a handful
+# to a dozen orders of 150-300 yuan.
+DEMO_LIVE_PLAN: dict[str, tuple[int, int, int, str, str, int, int]] = {
+    "douyin": (4, 20, 0, "周五宠粉夜 · 新品首发", "小美", 1200, 8),
+    "taobao": (2, 19, 30, "周三店播 · 穿搭分享", "阿杰", 700, 10),
+}
+
+
+def seed_live_sessions(*, context: DemoContext) -> dict[str, int]:
+    """One live session a week on Douyin and on Taobao over the ``context.days`` days
+    before today, with figures the size of the orders demo's trade on those channels.
+
+    Idempotent: sessions go through ``record_live_sessions`` (an upsert on channel
+    and start time); a second run replaces them with the same figures.
+    """
+    rng = random.Random(f"live-sessions-{context.today.isoformat()}-{context.days}")
+    channels = {
+        channel.code: channel
+        for channel in SalesChannel.objects.filter(code__in=list(DEMO_LIVE_PLAN))
+    }
+    rows: list[dict[str, Any]] = []
+    for offset in range(context.days - 1, 0, -1):
+        day = context.today - dt.timedelta(days=offset)
+        for code, plan in DEMO_LIVE_PLAN.items():
+            weekday, hour, minute, title, host, usual_viewers, per_mille = plan
+            if code not in channels or day.weekday() != weekday:
+                continue
+            viewers = usual_viewers * rng.randint(60, 150) // 100
+            buyers = max(1, viewers * per_mille * rng.randint(60, 140) // 100_000)
+            orders = buyers + rng.randint(0, max(1, buyers // 4))
+            order_value = Decimal(rng.randint(15_000, 30_000)) / 100
+            rows.append(
+                {
+                    "channel": channels[code],
+                    "started_at": business_day.make_aware_local(
+                        dt.datetime.combine(day, dt.time(hour, minute))
+                    ),
+                    "title": title,
+                    "host": host,
+                    "duration_minutes": rng.choice([90, 105, 120, 150]),
+                    "viewers": viewers,
+                    "product_clicks": viewers * rng.randint(18, 45) // 100,
+                    "buyers": buyers,
+                    "orders": orders,
+                    "sales": money.quantize(order_value * orders),
+                }
+            )
+    outcomes = record_live_sessions(rows)
+    return {"live_sessions": outcomes.count("created")}
 
 
 # -- platform campaigns ----------------------------------------------------------------------

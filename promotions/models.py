@@ -582,3 +582,63 @@ class CampaignTask(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+# -- live-stream sessions --------------------------------------------------------------------
+
+
+class LiveSession(models.Model):
+    """One live-stream broadcast on a sales channel, with the figures its platform reports.
+
+    Platform layer (METRICS.md): stored as imported, never computed from our orders.
+    The natural key is channel + start time; importing a session again replaces
+    its figures. ``business_date`` is the store-local date of ``started_at``.
+    """
+
+    channel = models.ForeignKey(
+        "customers.SalesChannel",
+        verbose_name=_("channel"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    started_at = models.DateTimeField(_("started at"))
+    business_date = models.DateField(_("business day"), db_index=True)
+    title = models.CharField(_("title"), max_length=200, blank=True, default="")
+    host = models.CharField(_("host"), max_length=100, blank=True, default="")
+    duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), default=0)
+    viewers = models.PositiveBigIntegerField(_("viewers"), default=0)
+    product_clicks = models.PositiveBigIntegerField(_("product clicks"), default=0)
+    buyers = models.PositiveIntegerField(_("buyers"), default=0)
+    orders = models.PositiveIntegerField(_("orders"), default=0)
+    sales = MoneyField(_("sales"), default=0)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("imported by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["-started_at", "channel__position"]
+        verbose_name = _("live-stream session")
+        verbose_name_plural = _("live-stream sessions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "started_at"], name="live_session_unique_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(sales__gte=0), name="live_session_sales_not_negative"
+            ),
+            # Product clicks may exceed viewers (one viewer clicks several items) and
+            # orders may exceed buyers, but every buyer watched.
+            models.CheckConstraint(
+                condition=Q(buyers__lte=F("viewers")), name="live_session_buyers_within_viewers"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id} {self.started_at:%Y-%m-%d %H:%M}"

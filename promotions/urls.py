@@ -1,6 +1,6 @@
 from django.urls import path
 
-from promotions import ad_views, campaign_views, views
+from promotions import ad_views, campaign_views, live_views, views
 
 app_name = "promotions"
 
@@ -31,4 +31,5 @@ urlpatterns = [
     path("ad-spend/", ad_views.ad_spend, name="ad-spend"),
     path("ad-spend/export.csv", ad_views.ad_spend_export, name="ad-spend-export"),
     path("ad-spend/budget/", ad_views.ad_budget_set, name="ad-budget-set"),
+    path("live/", live_views.live_sessions, name="live-sessions"),
 ]

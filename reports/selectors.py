@@ -200,6 +200,109 @@ def operating_expense_on(day: dt.date) -> Decimal:
     return daily + share + ZERO
 
 
+def days_between(first: dt.date, last: dt.date) -> list[dt.date]:
+    """Every date from `first` to `last`, both included."""
+    return [first + dt.timedelta(days=offset) for offset in range((last - first).days + 1)]
+
+
+# The same settings for a run of days at once (the daily summary builds many days in a
+# few queries): each gives, for every day, what the one-day selector above gives.
+
+
+def daily_targets_between(
+    first: dt.date, last: dt.date
+) -> dict[tuple[dt.date, int | None], Decimal | None]:
+    """{(day, channel id or None for the store): `daily_target(day, channel)`}. One query.
+
+    Days and channels without a target are left out (their target is None).
+    """
+    channel_targets: dict[tuple[dt.date, int | None], Decimal | None] = {}
+    store: dict[dt.date, Decimal] = {}
+    summed: dict[dt.date, Decimal] = {}
+    rows = (
+        DailyTarget.objects.filter(date__gte=first, date__lte=last)
+        .order_by("date", "pk")
+        .values_list("date", "target__channel_id", "amount")
+    )
+    for day, channel_id, amount in rows:
+        if channel_id is None:
+            store.setdefault(day, amount)
+        else:
+            channel_targets.setdefault((day, channel_id), amount)
+            summed[day] = summed[day] + amount if day in summed else amount
+    for day in {*store, *summed}:
+        channel_targets[(day, None)] = store.get(day, summed.get(day))
+    return channel_targets
+
+
+def fee_rates_between(first: dt.date, last: dt.date) -> dict[tuple[int, dt.date], FeeRates]:
+    """{(channel id, day): `rate_for(channel, day)`} where a rate is in force. One query."""
+    history: dict[int, list[FeeRates]] = {}
+    for channel_id, *values in (
+        ChannelFeeRate.objects.filter(effective_from__lte=last)
+        .order_by("channel_id", "effective_from")
+        .values_list("channel_id", "commission_rate", "payment_fee_rate", "effective_from")
+    ):
+        history.setdefault(channel_id, []).append(FeeRates(*values))
+    rates: dict[tuple[int, dt.date], FeeRates] = {}
+    for channel_id, entries in history.items():
+        for day in days_between(first, last):
+            in_force = [rate for rate in entries if rate.effective_from <= day]
+            if in_force:
+                rates[(channel_id, day)] = in_force[-1]
+    return rates
+
+
+def packaging_costs_between(first: dt.date, last: dt.date) -> dict[dt.date, Decimal]:
+    """{day: `packaging_cost_on(day)`} for every day from `first` to `last`. One query."""
+    entries = list(
+        PackagingCost.objects.filter(effective_from__lte=last)
+        .order_by("effective_from")
+        .values_list("effective_from", "amount")
+    )
+    costs = {}
+    for day in days_between(first, last):
+        in_force = [amount for effective_from, amount in entries if effective_from <= day]
+        costs[day] = in_force[-1] if in_force else ZERO
+    return costs
+
+
+def operating_expenses_between(first: dt.date, last: dt.date) -> dict[dt.date, Decimal]:
+    """{day: `operating_expense_on(day)`} for every day from `first` to `last`. Two queries."""
+    daily = dict(
+        OperatingExpense.objects.filter(period=ExpensePeriod.DAY, date__gte=first, date__lte=last)
+        .order_by()
+        .values("date")
+        .annotate(total=Sum("amount"))
+        .values_list("date", "total")
+    )
+    monthly: dict[dt.date, list[Decimal]] = {}
+    for month, amount in (
+        OperatingExpense.objects.filter(
+            period=ExpensePeriod.MONTH, date__gte=month_start(first), date__lte=last
+        )
+        .order_by("date", "pk")
+        .values_list("date", "amount")
+    ):
+        monthly.setdefault(month, []).append(amount)
+    shares: dict[dt.date, list[Decimal]] = {}
+    for month, amounts in monthly.items():
+        days = month_days(month)
+        shares[month] = [Decimal("0")] * len(days)
+        for amount in amounts:
+            for index, share in enumerate(split_by_weights(amount, [1] * len(days))):
+                shares[month][index] += share
+    expenses = {}
+    for day in days_between(first, last):
+        share = shares.get(month_start(day))
+        expenses[day] = (
+            (daily.get(day) or Decimal("0"))
+            + (share[day.day - 1] if share else Decimal("0"))
+            + ZERO
+        )
+    return expenses
+
+
 def operating_expenses() -> QuerySet[OperatingExpense]:
     return OperatingExpense.objects.order_by("-date", "period", "label")
 

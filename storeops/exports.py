@@ -41,6 +41,12 @@ def _csv_cell(value: Any) -> Any:
     if isinstance(value, (int, Decimal, float)):
         return value
     if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            # The store's wall-clock time, with its offset: what staff expect to
+            # read, and still the same instant when imported again.
+            from storeops import business_day
+
+            value = value.astimezone(business_day.store_zone())
         return value.isoformat(sep=" ", timespec="seconds")
     if isinstance(value, dt.date):
         return value.isoformat()

@@ -50,6 +50,13 @@ ITEMS: list[NavItem] = [
         _("Print pick lists and packing slips, then ship a batch of parcels."),
     ),
     NavItem(
+        _("Rate cards"),
+        "orders:rate-cards",
+        Capability.SHIP_ORDERS,
+        "rate-cards",
+        _("What each carrier charges by weight and province, and a parcel's cost."),
+    ),
+    NavItem(
         _("Products"),
         "catalog:product-list",
         Capability.VIEW_CATALOG,
@@ -127,6 +134,13 @@ ITEMS: list[NavItem] = [
         _("Follow paid-traffic spend, ROAS and budget pacing per ad channel and campaign."),
     ),
     NavItem(
+        _("Live streams"),
+        "promotions:live-sessions",
+        Capability.VIEW_AD_SPEND,
+        "live-sessions",
+        _("Follow each live-stream session: viewers, clicks, buyers, sales and conversion."),
+    ),
+    NavItem(
         _("Imports"),
         "imports:job-list",
         Capability.IMPORT_DATA,
@@ -192,14 +206,14 @@ def items_for(request: HttpRequest) -> list[ShownItem]:
 # The top bar groups related entries under one menu; an entry not listed here
 # stands alone. A group the role sees only one entry of shows that entry alone.
 GROUPS: list[tuple[str, str | Promise, tuple[str, ...]]] = [
-    ("orders", _("Orders"), ("console", "warehouse-work")),
+    ("orders", _("Orders"), ("console", "warehouse-work", "rate-cards")),
     ("catalog", _("Catalog"), ("products", "categories")),
     (
         "stock",
         _("Stock"),
         ("stock", "purchase-orders", "reorder", "slow-movers", "stocktake", "suppliers"),
     ),
-    ("marketing", _("Marketing"), ("promotions", "campaigns", "ad-spend")),
+    ("marketing", _("Marketing"), ("promotions", "campaigns", "ad-spend", "live-sessions")),
     ("reports", _("Reports"), ("dashboard", "report-data", "service-team")),
 ]
 

@@ -1,5 +1,5 @@
-"""Import kinds of the orders app: orders and refunds from a channel's export files."""
+"""Import kinds of the orders app: orders, refunds, shipments and carrier bills."""
 
-from orders.importers import orders, refunds, shipments
+from orders.importers import carrier_bill, orders, refunds, shipments
 
-__all__ = ["orders", "refunds", "shipments"]
+__all__ = ["carrier_bill", "orders", "refunds", "shipments"]

@@ -376,6 +376,7 @@ class EventKind(models.TextChoices):
     ASSIGNED = "assigned", _("Assigned")
     SHIPPED = "shipped", _("Shipped")
     DELIVERED = "delivered", _("Delivered")
+    SHIPPING_COST = "shipping_cost", _("Shipping cost changed")
     COMPLETED = "completed", _("Completed")
     CANCELLED = "cancelled", _("Cancelled")
     CLOSED = "closed", _("Closed")

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from storeops.money import MoneyField
 
@@ -45,6 +46,9 @@ class RateCard(models.Model):
         _("additional weight step (kg)"), max_digits=8, decimal_places=3, default=1
     )
     additional_price = MoneyField(_("price per additional step"), default=0)
+    # Who changed a price and when: the warehouse and the managers edit these on
+    # the rate cards page, and a wrong price silently changes every shipping cost.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["carrier", "province"]

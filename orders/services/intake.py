@@ -153,6 +153,13 @@ def create_order(
     for line, share in zip(built, shares, strict=True):
         line.order_discount_share = share
         line.paid_amount -= share
+    if paid_at is not None:
+        check_user(by)
+        if timezone.is_naive(paid_at):
+            raise OrderError(_("The payment time must carry a time zone."), code="naive_datetime")
+        # Paid on arrival: the cost snapshot goes in with the lines (no UPDATE per line).
+        for line in built:
+            line.unit_cost = unit_cost_at(line.variant, paid_at)
     try:
         with transaction.atomic():
             if customer is None:
@@ -197,7 +204,12 @@ def create_order(
                 after={"paid_total": str(paid_total), "lines": len(built)},
             )
             if paid_at is not None:
-                order = pay_order(order=order, by=by, paid_at=paid_at)
+                # The order row is new in this transaction, so no one else can see it,
+                # let alone lock it: pay it as it is, without re-reading it.
+                check_transition(
+                    order, to=OrderStatus.PAID, allowed_from=[OrderStatus.PENDING_PAYMENT]
+                )
+                _record_payment(order=order, by=by, paid_at=paid_at, has_unit_costs=True)
     except CustomerError as error:
         raise OrderError(str(error), code="unknown_buyer") from error
     except IntegrityError:
@@ -227,43 +239,52 @@ def pay_order(*, order: Order, by: Any, paid_at: dt.datetime | None = None) -> O
         if order.paid_at is not None and order.status in review.PAYABLE_REPEAT_STATUSES:
             return order
         check_transition(order, to=OrderStatus.PAID, allowed_from=[OrderStatus.PENDING_PAYMENT])
+        _record_payment(order=order, by=by, paid_at=paid_at, has_unit_costs=False)
+    return order
+
+
+def _record_payment(*, order: Order, by: Any, paid_at: dt.datetime, has_unit_costs: bool) -> None:
+    """The writes of :func:`pay_order` on an order the caller has locked (or just created).
+
+    ``has_unit_costs``: the lines were stored with their cost snapshot at ``paid_at``.
+    """
+    if order.warehouse is None:
+        order.warehouse = inventory_selectors.default_warehouse()
         if order.warehouse is None:
-            order.warehouse = inventory_selectors.default_warehouse()
-            if order.warehouse is None:
-                raise OrderError(
-                    _("No default warehouse is set up to ship this order from."),
-                    code="no_warehouse",
-                )
-        order.paid_at = paid_at
-        order.business_date = business_day.of(paid_at)
-        order.status = OrderStatus.PAID
-        order.save(update_fields=["paid_at", "business_date", "status", "warehouse", "updated_at"])
+            raise OrderError(
+                _("No default warehouse is set up to ship this order from."),
+                code="no_warehouse",
+            )
+    order.paid_at = paid_at
+    order.business_date = business_day.of(paid_at)
+    order.status = OrderStatus.PAID
+    order.save(update_fields=["paid_at", "business_date", "status", "warehouse", "updated_at"])
+    if not has_unit_costs:
         for line in order.lines.select_related("variant"):
             OrderLine.objects.filter(pk=line.pk).update(
                 unit_cost=unit_cost_at(line.variant, paid_at)
             )
-        record_event(
-            order=order,
-            kind=EventKind.PAID,
-            by=by,
-            at=paid_at,
-            after={"paid_total": str(order.paid_total), "business_date": str(order.business_date)},
+    record_event(
+        order=order,
+        kind=EventKind.PAID,
+        by=by,
+        at=paid_at,
+        after={"paid_total": str(order.paid_total), "business_date": str(order.business_date)},
+    )
+    is_new_buyer = order.customer.order_count == 0
+    shortage = reserve_missing(order=order, by=by)
+    if shortage is not None:
+        if not order.is_imported:
+            raise OrderError(str(shortage), code="insufficient_stock", **shortage.details)
+        record_event(order=order, kind=EventKind.STOCK_SHORT, by=by, message=str(shortage))
+    if order.kind == OrderKind.NORMAL:
+        customer_services.record_order_paid(
+            customer=order.customer, amount=order.paid_total, paid_at=paid_at
         )
-        is_new_buyer = order.customer.order_count == 0
-        shortage = reserve_missing(order=order, by=by)
-        if shortage is not None:
-            if not order.is_imported:
-                raise OrderError(str(shortage), code="insufficient_stock", **shortage.details)
-            record_event(order=order, kind=EventKind.STOCK_SHORT, by=by, message=str(shortage))
-        if order.kind == OrderKind.NORMAL:
-            customer_services.record_order_paid(
-                customer=order.customer, amount=order.paid_total, paid_at=paid_at
-            )
-        reasons = review.review_reasons(
-            order=order, is_new_buyer=is_new_buyer, stock_short=shortage is not None
-        )
-        review.apply_review(order=order, reasons=reasons, by=by)
-    return order
+    reasons = review.review_reasons(
+        order=order, is_new_buyer=is_new_buyer, stock_short=shortage is not None
+    )
+    review.apply_review(order=order, reasons=reasons, by=by)
 
 
 __all__ = ["LineInput", "ReviewReason", "create_order", "pay_order"]

@@ -35,14 +35,20 @@ from orders.services.common import (
 from storeops import business_day, money
 
 
+def rate_card_for(*, carrier: Carrier, province: str) -> RateCard | None:
+    """The card that prices a parcel to ``province``: the province's own, else the
+    carrier's default (empty province), else None."""
+    cards = {card.province: card for card in RateCard.objects.filter(carrier=carrier)}
+    return cards.get(province) or cards.get("")
+
+
 def shipping_cost_for(*, carrier: Carrier, province: str, weight_kg: Decimal) -> Decimal:
     """What the carrier charges for a parcel: first weight, then each started step.
 
     The province's rate card wins over the carrier's default (empty province).
     Without any rate card the cost is 0.00 (enter it by hand).
     """
-    cards = {card.province: card for card in RateCard.objects.filter(carrier=carrier)}
-    card = cards.get(province) or cards.get("")
+    card = rate_card_for(carrier=carrier, province=province)
     if card is None:
         return money.ZERO
     extra_weight = max(Decimal(0), weight_kg - card.first_weight_kg)
@@ -302,3 +308,137 @@ def mark_delivered(
                     after={"status": order.status},
                 )
     return shipment
+
+
+def set_shipping_cost(*, shipment: Shipment, cost: Decimal, by: Any, why: Any = "") -> bool:
+    """Set what the store pays the carrier for a parcel: typed in or from a carrier's bill.
+
+    The cost then counts as entered (no longer the rate card's). The parcel's
+    order gets a timeline event with the amount before and after, saying
+    ``why`` ("carrier bill 账单.csv"), and the parcel's ``updated_at`` moves on,
+    so the summary of its ship day is rebuilt by the freshness task.
+    Atomic; locks the order, then the parcel (as shipping does); idempotent:
+    the same cost again changes nothing and writes no event. Returns whether
+    the cost changed. A planned parcel is refused: shipping it sets its cost.
+    """
+    check_user(by)
+    cost = money.quantize(check_amount(cost, label=_("Shipping cost")))
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=shipment.order_id)
+        locked = (
+            Shipment.objects.select_for_update(of=("self",))
+            .select_related("carrier")
+            .get(pk=shipment.pk)
+        )
+        if locked.status == ShipmentStatus.PLANNED:
+            raise OrderError(
+                _("Parcel %(shipment)s has not shipped yet: it has no shipping cost to set."),
+                code="not_shipped",
+                shipment=locked.pk,
+            )
+        before = locked.shipping_cost
+        if before == cost:
+            return False
+        locked.shipping_cost = cost
+        locked.is_cost_entered = True
+        locked.save(update_fields=["shipping_cost", "is_cost_entered", "updated_at"])
+        message = _("%(carrier)s %(tracking)s: %(before)s → %(after)s") % {
+            "carrier": locked.carrier,
+            "tracking": locked.tracking_number,
+            "before": before,
+            "after": cost,
+        }
+        record_event(
+            order=order,
+            kind=EventKind.SHIPPING_COST,
+            by=by,
+            message=f"{message} ({why})" if why else message,
+            before={"shipment": locked.pk, "shipping_cost": str(before)},
+            after={"shipment": locked.pk, "shipping_cost": str(cost)},
+        )
+    shipment.shipping_cost = locked.shipping_cost
+    shipment.is_cost_entered = True
+    shipment.updated_at = locked.updated_at
+    return True
+
+
+RATE_CARD_FIELDS = (
+    "province",
+    "first_weight_kg",
+    "first_price",
+    "additional_weight_kg",
+    "additional_price",
+)
+
+
+def _check_rate_card(card: RateCard) -> None:
+    for field in ("first_weight_kg", "additional_weight_kg"):
+        value = getattr(card, field)
+        if value is None or value <= 0:
+            raise OrderError(
+                _("A weight must be above 0 kg, not %(value)s."),
+                code="invalid_weight",
+                field=field,
+                value=value,
+            )
+    for field, label in (
+        ("first_price", _("First weight price")),
+        ("additional_price", _("Price per additional step")),
+    ):
+        setattr(card, field, check_amount(getattr(card, field), label=label))
+    clash = RateCard.objects.filter(carrier_id=card.carrier_id, province=card.province)
+    if card.pk is not None:
+        clash = clash.exclude(pk=card.pk)
+    if clash.exists():
+        raise OrderError(
+            _("%(carrier)s already has a rate card for %(province)s: change that one."),
+            code="rate_card_exists",
+            field="province",
+            carrier=card.carrier.name,
+            province=card.province or _("every other province (default)"),
+        )
+
+
+def save_rate_card(
+    *, carrier: Carrier, values: dict[str, Any], by: Any, card: RateCard | None = None
+) -> RateCard:
+    """Create a carrier's rate card (``card`` None) or change ``card``.
+
+    ``values`` holds any of ``RATE_CARD_FIELDS``; an empty province is the
+    carrier's default. Refused (OrderError naming the ``field``): weights of
+    0 kg or less, negative prices, a second card for the same carrier and
+    province. The card's history records who saved it and when. Shipments
+    already shipped keep their cost; only parcels shipped later use the card.
+    Atomic.
+    """
+    check_user(by)
+    unknown = set(values) - set(RATE_CARD_FIELDS)
+    if unknown:
+        raise OrderError(
+            _("These fields cannot be set here: %(fields)s."),
+            code="unknown_fields",
+            fields=", ".join(sorted(unknown)),
+        )
+    with transaction.atomic():
+        if card is None:
+            card = RateCard(carrier=carrier)
+        else:
+            card = RateCard.objects.select_for_update().get(pk=card.pk, carrier=carrier)
+        for field, value in values.items():
+            setattr(card, field, value.strip() if field == "province" else value)
+        _check_rate_card(card)
+        card._history_user = by  # simple-history records who saved this version
+        card.save()
+    return card
+
+
+def delete_rate_card(*, card: RateCard, by: Any) -> None:
+    """Remove a rate card; its history keeps the deleted version and who deleted it.
+
+    Parcels shipped later fall back to the carrier's default card (or to 0.00
+    without one). Atomic.
+    """
+    check_user(by)
+    with transaction.atomic():
+        card._history_user = by
+        card.delete()

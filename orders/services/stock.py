@@ -20,7 +20,9 @@ def reserve_missing(*, order: Order, by: Any) -> InsufficientStock | None:
     Returns the shortage (and reserves nothing) when a line cannot be covered;
     the caller holds the order lock and the transaction.
     """
-    lines = list(order.lines.select_for_update().order_by("pk"))
+    lines = list(
+        order.lines.select_for_update(of=("self",)).select_related("variant").order_by("pk")
+    )
     needed = [(line, line.remaining_to_ship - line.reserved_quantity) for line in lines]
     needed = [(line, quantity) for line, quantity in needed if quantity > 0]
     if not needed:

@@ -9,6 +9,7 @@ from inventory.api_purchasing import PurchaseOrderViewSet
 from orders.api import AfterSalesViewSet, OrderViewSet
 from promotions.ad_api import AdSpendViewSet
 from promotions.api import QuoteView
+from promotions.live_api import LiveSessionViewSet
 from reports.api import (
     DailySummaryView,
     MonthlyTargetViewSet,
@@ -33,6 +34,7 @@ router.register("traffic", TrafficViewSet, basename="traffic")
 router.register("store-ratings", StoreRatingViewSet, basename="store-rating")
 router.register("targets", MonthlyTargetViewSet, basename="target")
 router.register("ad-spend", AdSpendViewSet, basename="ad-spend")
+router.register("live-sessions", LiveSessionViewSet, basename="live-session")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

@@ -67,6 +67,7 @@ def test_warehouse_sees_stock_and_supplier_links(warehouse_clerk, client):
     assert keys_in(html, "data-work") == {
         "console",
         "warehouse-work",
+        "rate-cards",
         "products",
         "categories",
         "stock",

@@ -1,0 +1,165 @@
+"""REST endpoint of live-stream sessions.
+
+`GET /api/v1/live-sessions/` (VIEW_AD_SPEND) lists sessions, filtered by
+`date_from` and `date_to` (business days of the start, inclusive) and `channel`
+(sales channel code); `POST` one object or a list of objects with the live
+sessions import's columns (VIEW_AD_SPEND + IMPORT_DATA): the same checks as a
+file import, every problem reported by position (from 1), upsert on
+(channel, started_at), all or nothing. Sending the same sessions again
+replaces them with the same figures ("unchanged"), so a retried POST is safe.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from customers.models import SalesChannel
+from promotions import live_selectors
+from promotions.models import LiveSession
+from storeops.imports import registry
+from storeops.imports.runner import run_import
+from storeops.roles import Capability, CapabilityPermission
+
+
+class LiveSessionFilter(django_filters.FilterSet):
+    """The API's filter of sessions: business days of the start and the channel."""
+
+    date_from = django_filters.DateFilter(
+        label=gettext_lazy("From"),
+        field_name="business_date",
+        lookup_expr="gte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    date_to = django_filters.DateFilter(
+        label=gettext_lazy("To"),
+        field_name="business_date",
+        lookup_expr="lte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    channel = django_filters.ModelChoiceFilter(
+        label=gettext_lazy("Channel"),
+        queryset=SalesChannel.objects.order_by("position", "code"),
+        to_field_name="code",
+        empty_label=gettext_lazy("All channels"),
+    )
+
+    class Meta:
+        model = LiveSession
+        fields = ["date_from", "date_to", "channel"]
+
+
+class LiveSessionSerializer(serializers.ModelSerializer):
+    channel = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = LiveSession
+        fields = [
+            "id",
+            "channel",
+            "started_at",
+            "business_date",
+            "title",
+            "host",
+            "duration_minutes",
+            "viewers",
+            "product_clicks",
+            "buyers",
+            "orders",
+            "sales",
+            "updated_at",
+        ]
+
+
+class LiveSessionRecordSerializer(serializers.Serializer):
+    """One session as POSTed: the live sessions import's columns (documentation only)."""
+
+    channel = serializers.CharField(help_text=gettext_lazy("Sales channel code or name."))
+    started_at = serializers.CharField(
+        help_text=gettext_lazy("Start time; store-local unless an offset is given.")
+    )
+    duration_minutes = serializers.CharField(
+        required=False, help_text=gettext_lazy("Minutes (90) or hours:minutes:seconds (1:30:00).")
+    )
+    viewers = serializers.IntegerField(required=False, min_value=0)
+    product_clicks = serializers.IntegerField(required=False, min_value=0)
+    buyers = serializers.IntegerField(required=False, min_value=0)
+    orders = serializers.IntegerField(required=False, min_value=0)
+    sales = serializers.DecimalField(
+        required=False, max_digits=14, decimal_places=2, min_value=0, coerce_to_string=True
+    )
+    title = serializers.CharField(required=False, allow_blank=True)
+    host = serializers.CharField(required=False, allow_blank=True)
+
+
+class LiveSessionImportResultSerializer(serializers.Serializer):
+    rows = serializers.IntegerField()
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+
+
+class LiveSessionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Live-stream sessions per sales channel, as the platforms report them."""
+
+    permission_classes = [CapabilityPermission]
+    serializer_class = LiveSessionSerializer
+    filterset_class = LiveSessionFilter
+    ordering_fields = ["started_at", "updated_at"]
+
+    @property
+    def required_capabilities(self) -> list[Capability]:
+        if self.request is not None and self.request.method == "POST":
+            return [Capability.VIEW_AD_SPEND, Capability.IMPORT_DATA]
+        return [Capability.VIEW_AD_SPEND]
+
+    def get_queryset(self):
+        return live_selectors.live_sessions()
+
+    @extend_schema(
+        request=LiveSessionRecordSerializer,
+        responses={
+            200: LiveSessionImportResultSerializer,
+            201: LiveSessionImportResultSerializer,
+        },
+        description=gettext_lazy(
+            "Upsert sessions on (channel, started_at): one object or a list of objects. "
+            "All or nothing; a bad row is reported by its position (from 1)."
+        ),
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        records = request.data if isinstance(request.data, list) else [request.data]
+        if not records or not all(isinstance(record, dict) for record in records):
+            raise serializers.ValidationError(
+                {"non_field_errors": [_("Send one object or a list of objects.")]}
+            )
+        result = run_import(registry.get("live_sessions"), list(records), user=request.user)
+        if not result.ok:
+            message = result.message or _("%(count)d problems; nothing was written.") % {
+                "count": result.problem_count
+            }
+            return Response(
+                {
+                    "error": {
+                        "code": "invalid_rows",
+                        "message": message,
+                        "problems": [problem.as_dict() for problem in result.problems],
+                    }
+                },
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        body = {
+            "rows": result.rows_total,
+            "created": result.created,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+        }
+        return Response(body, status=status.HTTP_201_CREATED if result.created else 200)
