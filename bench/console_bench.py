@@ -277,6 +277,10 @@ def build_data() -> None:
     print(f"built the data in {time.monotonic() - started:.1f} s")
 
 
+def _load() -> str:
+    return "load " + " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 def _ms(seconds: list[float]) -> str:
     values = sorted(s * 1000 for s in seconds)
     p95 = values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
@@ -368,7 +372,7 @@ def bench_searches(client, values: dict[str, list[str]], *, show_plans: bool) ->
         for value in queries[:3]:
             search_orders(value)
             assert client.get("/console/search/?q=" + quote(value)).status_code == 200
-        selector, bare, page, found, counts = [], [], [], [], set()
+        selector, bare, page, page_cpu, found, counts = [], [], [], [], [], set()
         for value in queries:
             started = time.perf_counter()
             results, captured = capture(lambda v=value: search_orders(v))
@@ -376,14 +380,16 @@ def bench_searches(client, values: dict[str, list[str]], *, show_plans: bool) ->
             found.append(len(results))
             counts.add(len(captured))
             bare.append(run_bare(captured))
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             response = client.get("/console/search/?q=" + quote(value))
             page.append(time.perf_counter() - started)
+            page_cpu.append(time.process_time() - cpu)
             assert response.status_code == 200
         print(
             f"  {kind:16} search_orders {_ms(selector)} | bare SQL {_ms(bare)} | "
-            f"/console/search/ {_ms(page)} | {min(counts)}-{max(counts)} queries, "
-            f"{statistics.median(found):.0f} results (median)"
+            f"/console/search/ {_ms(page)} (Python CPU median "
+            f"{statistics.median(page_cpu) * 1000:.1f} ms) | {min(counts)}-{max(counts)} "
+            f"queries, {statistics.median(found):.0f} results (median) | {_load()}"
         )
         if show_plans:
             _results, captured = capture(lambda v=queries[0]: search_orders(v))
@@ -403,11 +409,12 @@ def bench_order_page(client, rng: random.Random) -> None:
     from orders.models import Order
 
     status = dict(Order.objects.filter(pk__in=ids).values_list("pk", "status"))
-    timings, counts = [], {}
+    timings, cpu_times, counts = [], [], {}
     for pk in ids:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         response, captured = capture(lambda pk=pk: client.get(f"/console/orders/{pk}/"))
         timings.append(time.perf_counter() - started)
+        cpu_times.append(time.process_time() - cpu)
         assert response.status_code == 200
         counts.setdefault(status[pk], set()).add(len(captured))
     # The page shows different parts by state (shipments, the open-case form), so
@@ -415,8 +422,9 @@ def bench_order_page(client, rng: random.Random) -> None:
     constant = all(len(found) == 1 for found in counts.values())
     per_state = ", ".join(f"{key} {sorted(found)}" for key, found in sorted(counts.items()))
     print(
-        f"order page, {ORDER_PAGES} random orders: {_ms(timings)} | queries per order state: "
-        f"{per_state} ({'constant' if constant else 'VARIES within a state'})"
+        f"order page, {ORDER_PAGES} random orders: {_ms(timings)} (Python CPU median "
+        f"{statistics.median(cpu_times) * 1000:.1f} ms) | queries per order state: "
+        f"{per_state} ({'constant' if constant else 'VARIES within a state'}) | {_load()}"
     )
 
 
@@ -442,7 +450,7 @@ def bench_queues(client) -> None:
             verdict = f"{len(unfiltered)} UNFILTERED" if unfiltered else "all filtered"
             print(
                 f"  {key:10} page {page}: {seconds * 1000:6.1f} ms, {len(captured)} queries, "
-                f"{len(counts)} COUNT queries ({verdict})"
+                f"{len(counts)} COUNT queries ({verdict}) | {_load()}"
             )
 
 

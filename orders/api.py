@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -31,6 +32,7 @@ from orders.models import (
     OrderLine,
 )
 from storeops.api.errors import ApiError, error_body
+from storeops.api.pagination import UncountedPagination
 from storeops.roles import Capability, CapabilityPermission, has_capability
 
 
@@ -271,6 +273,7 @@ class OrderViewSet(IdempotentCreateMixin, mixins.CreateModelMixin, viewsets.Read
 
     permission_classes = [CapabilityPermission]
     required_capabilities = [Capability.USE_ORDER_CONSOLE]
+    pagination_class = UncountedPagination  # no COUNT(*) over every order per page
     filterset_fields = {
         "status": ["exact", "in"],
         "review_state": ["exact"],
@@ -310,7 +313,12 @@ class OrderViewSet(IdempotentCreateMixin, mixins.CreateModelMixin, viewsets.Read
             order, created = services.create_order(by=request.user, **data)
         except OrderError as error:
             _raise_api_error(error)
-        return self._detail(order, status_code=status.HTTP_201_CREATED if created else 200)
+        # The service hands back the order row as it stored it (channel, warehouse and
+        # customer attached); only the lines changed behind it (cost snapshot,
+        # reservations), so they alone are read again, not the whole order with joins.
+        prefetch_related_objects([order], "lines")
+        serializer = OrderDetailSerializer(order, context=self.get_serializer_context())
+        return Response(serializer.data, status=status.HTTP_201_CREATED if created else 200)
 
     @action(detail=True, methods=["post"])
     def pay(self, request: Request, pk: str | None = None) -> Response:
@@ -421,6 +429,7 @@ class AfterSalesViewSet(
     permission_classes = [CapabilityPermission]
     required_capabilities = [Capability.HANDLE_AFTER_SALES]
     serializer_class = CaseSerializer
+    pagination_class = UncountedPagination
     filterset_fields = {"state": ["exact", "in"], "kind": ["exact"], "reason__code": ["exact"]}
     search_fields = ["order__order_no", "refund_no"]
     ordering_fields = ["requested_at", "updated_at"]

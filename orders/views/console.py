@@ -7,6 +7,7 @@ to the order page. A refused action changes nothing and says why.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -81,22 +82,45 @@ def search(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _order_context(request: HttpRequest, order: Order) -> dict[str, Any]:
-    history = (
-        selectors.customer_history(order.customer).exclude(pk=order.pk)[:10]
-        if order.customer_id
-        else []
+def _read_choices_once(field: Any) -> None:
+    """Let a model choice field of a form that is only shown read its rows once, lazily.
+
+    Left to itself it reads them each time they are listed, twice per rendering
+    (once to decide on ``required``), through a server-side cursor on PostgreSQL.
+    """
+    key = field.to_field_name or "pk"
+    field.choices = functools.cache(
+        lambda: [
+            (getattr(row, key), field.label_from_instance(row)) for row in field.queryset.all()
+        ]
     )
+
+
+def _case_form(order: Order) -> OpenCaseForm:
+    """The open-case form of the order page; its lines come from the prefetched ones."""
+    form = OpenCaseForm(order=order)
+    _read_choices_once(form.fields["reason"])
+    line = form.fields["line"]
+    line.choices = [
+        ("", line.empty_label),
+        *((row.pk, line.label_from_instance(row)) for row in order.lines.all()),
+    ]
+    return form
+
+
+def _order_context(request: HttpRequest, order: Order) -> dict[str, Any]:
     pending = [
         refund for refund in order.refunds.all() if refund.status == RefundStatus.AWAITING_APPROVAL
     ]
+    ship_form = ShipForm()
+    _read_choices_once(ship_form.fields["carrier"])
     return {
         "order": order,
-        "history": history,
+        "history": selectors.other_orders_of_customer(order),
         "pending_refunds": pending,
-        "ship_form": ShipForm(),
+        "ship_form": ship_form,
         "note_form": NoteForm(),
-        "case_form": OpenCaseForm(order=order),
+        "case_form": _case_form(order),
         **_flag(request.user),
     }
 

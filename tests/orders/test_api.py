@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from rest_framework.test import APIClient
 
 from orders.models import CaseState, IdempotencyRecord, Order, OrderStatus
@@ -158,3 +159,26 @@ def test_a_case_is_opened_and_approved_through_the_api(tee, service_agent):
     assert approved.data["state"] == CaseState.APPROVED
     assert refunded.data["state"] == CaseState.REFUNDED
     assert order.refunded_total == Decimal("10.00")
+
+
+def test_the_order_list_pages_without_counting_every_order(client, manager, tee):
+    for number in range(3):
+        build_order(by=manager, items=[(tee, 1)], order_no=f"TB-PAGE-{number}")
+    client.force_login(manager)
+    statements: list[str] = []
+
+    def capture(execute, sql, params, many, context):
+        statements.append(sql.upper())
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(capture):
+        first = client.get("/api/v1/orders/?page_size=2").json()
+    second = client.get(first["next"]).json()
+
+    assert "count" not in first
+    assert [row["order_no"] for row in first["results"]] == ["TB-PAGE-2", "TB-PAGE-1"]
+    assert first["previous"] is None
+    assert [row["order_no"] for row in second["results"]] == ["TB-PAGE-0"]
+    assert second["next"] is None and second["previous"].endswith("page_size=2")
+    assert not [sql for sql in statements if "COUNT(" in sql and "ORDERS_ORDER" in sql]
+    assert client.get("/api/v1/orders/?page=9").status_code == 404
