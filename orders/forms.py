@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -12,7 +13,16 @@ from catalog.models import Variant
 from customers import selectors as customer_selectors
 from customers.models import SalesChannel
 from inventory import selectors as inventory_selectors
-from orders.models import AfterSalesReason, Carrier, CaseType, OrderKind, OrderLine
+from orders.models import (
+    AfterSalesReason,
+    Carrier,
+    CaseType,
+    Order,
+    OrderKind,
+    OrderLine,
+    Shipment,
+    ShipmentStatus,
+)
 from storeops import business_day
 
 
@@ -34,6 +44,21 @@ class ShipForm(forms.Form):
 
     def clean_tracking_number(self) -> str:
         return "".join(self.cleaned_data["tracking_number"].split())
+
+
+class ShippingCostForm(forms.Form):
+    """What the carrier charges for one shipped parcel of the order."""
+
+    shipment = forms.ModelChoiceField(label=_("Parcel"), queryset=Shipment.objects.none())
+    cost = forms.DecimalField(
+        label=_("Shipping cost"), min_value=Decimal("0.00"), max_digits=12, decimal_places=2
+    )
+
+    def __init__(self, *args: Any, order: Order, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["shipment"].queryset = Shipment.objects.filter(order=order).exclude(
+            status=ShipmentStatus.PLANNED
+        )
 
 
 class OpenCaseForm(forms.Form):

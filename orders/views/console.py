@@ -27,6 +27,7 @@ from orders.forms import (
     ReasonForm,
     RefundForm,
     ShipForm,
+    ShippingCostForm,
 )
 from orders.models import AfterSalesCase, Order, Refund, RefundStatus
 from orders.services import after_sales, lifecycle, refunds, review, shipping
@@ -192,6 +193,34 @@ def _ship(request: HttpRequest, order: Order) -> str:
     }
 
 
+def _shipping_cost(request: HttpRequest, order: Order) -> str:
+    """Type in what the carrier charges for one of the order's parcels."""
+    if not (
+        has_capability(request.user, Capability.SHIP_ORDERS)
+        and has_capability(request.user, Capability.VIEW_COSTS)
+    ):
+        raise PermissionDenied
+    form = ShippingCostForm(request.POST, order=order)
+    if not form.is_valid():
+        raise _FormInvalid(form.errors)
+    shipment = form.cleaned_data["shipment"]
+    changed = shipping.set_shipping_cost(
+        shipment=shipment,
+        cost=form.cleaned_data["cost"],
+        by=request.user,
+        why=_("entered in the console"),
+    )
+    if not changed:
+        return _("The shipping cost of %(tracking)s was already %(cost)s.") % {
+            "tracking": shipment.tracking_number,
+            "cost": form.cleaned_data["cost"],
+        }
+    return _("Shipping cost of %(tracking)s set to %(cost)s.") % {
+        "tracking": shipment.tracking_number,
+        "cost": form.cleaned_data["cost"],
+    }
+
+
 def _cancel(request: HttpRequest, order: Order) -> str:
     if not has_capability(request.user, Capability.HANDLE_AFTER_SALES):
         raise PermissionDenied
@@ -246,6 +275,7 @@ ORDER_ACTIONS: dict[str, Action] = {
     "note": _note,
     "assign": _assign_to_me,
     "ship": _ship,
+    "shipping-cost": _shipping_cost,
     "cancel": _cancel,
     "approve": _approve_review,
     "hold": _hold,

@@ -173,3 +173,54 @@ def test_setting_the_cost_of_a_planned_parcel_is_refused(manager, tee, sf, wareh
 
     planned.refresh_from_db()
     assert (planned.shipping_cost, cost_events().count()) == (Decimal("0.00"), 0)
+
+
+# -- typed in on the order page ----------------------------------------------------------------
+
+
+def console_cost(client, order, shipment, cost):
+    return client.post(
+        f"/console/orders/{order.pk}/shipping-cost/",
+        {"shipment": shipment.pk, "cost": cost},
+        HTTP_HX_REQUEST="true",
+    )
+
+
+def test_the_warehouse_types_a_parcels_cost_on_the_order_page(client, shipped, warehouse_clerk):
+    first, _second = shipped
+    client.force_login(warehouse_clerk)
+
+    page = console_cost(client, first.order, first, "12.30").content.decode()
+
+    assert "Shipping cost of SF001 set to 12.30." in page
+    assert costs() == {"SF001": Decimal("12.30"), "SF002": Decimal("8.00")}
+    assert "8.00 → 12.30" in cost_events().get().message
+    again = console_cost(client, first.order, first, "12.30").content.decode()
+    assert "already 12.30" in again
+    assert cost_events().count() == 1
+
+
+def test_the_cost_form_refuses_bad_amounts_and_other_orders_parcels(
+    client, shipped, warehouse_clerk
+):
+    first, second = shipped
+    client.force_login(warehouse_clerk)
+
+    negative = console_cost(client, first.order, first, "-1").content.decode()
+    foreign = console_cost(client, first.order, second, "5.00").content.decode()
+
+    assert "greater than or equal to 0" in negative
+    assert "Select a valid choice" in foreign
+    assert costs() == {"SF001": Decimal("8.00"), "SF002": Decimal("8.00")}
+    assert not cost_events().exists()
+
+
+def test_customer_service_neither_sees_nor_sets_shipping_costs(client, shipped, service_agent):
+    first, _second = shipped
+    client.force_login(service_agent)
+
+    page = client.get(f"/console/orders/{first.order.pk}/").content.decode()
+
+    assert "shipping-cost" not in page
+    assert console_cost(client, first.order, first, "1.00").status_code == 403
+    assert costs()["SF001"] == Decimal("8.00")
