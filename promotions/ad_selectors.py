@@ -13,9 +13,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
-from promotions.models import AdBudget, AdChannel, AdSpendDay
+from promotions.models import (
+    PER_ORDER_CAMPAIGN,
+    AdBudget,
+    AdChannel,
+    AdSpendDay,
+    AffiliateOrder,
+    AffiliateOrderStatus,
+)
 from storeops import money
 
 ZERO = Decimal("0.00")
@@ -313,4 +320,67 @@ def budgets(*, months: Iterable[dt.date]) -> QuerySet[AdBudget]:
         AdBudget.objects.filter(month__in=[month_start(m) for m in months])
         .select_related("channel")
         .order_by("-month", "channel__position")
+    )
+
+
+# -- affiliate (淘宝客) orders ----------------------------------------------------------------
+
+
+def affiliate_orders(
+    *,
+    ad_channel: AdChannel | None,
+    date_from: dt.date,
+    date_to: dt.date,
+    campaign: str = "",
+    status: str = "",
+) -> QuerySet[AffiliateOrder]:
+    """An affiliate channel's orders paid from ``date_from`` to ``date_to`` (business days,
+    inclusive), newest first, with their sales channel. ``campaign`` is a promotion slot
+    (the day rows' "per-order commission" finds the orders without one)."""
+    if ad_channel is None:
+        return AffiliateOrder.objects.none()
+    rows = AffiliateOrder.objects.filter(
+        ad_channel=ad_channel, paid_on__gte=date_from, paid_on__lte=date_to
+    ).select_related("channel")
+    if campaign:
+        rows = rows.filter(campaign="" if campaign == PER_ORDER_CAMPAIGN else campaign)
+    if status:
+        rows = rows.filter(status=status)
+    return rows.order_by("-paid_at", "-pk")
+
+
+@dataclass
+class AffiliateTotals:
+    """Totals of some affiliate orders; void ones count apart and sold nothing."""
+
+    orders: int = 0
+    invalid_orders: int = 0
+    order_amount: Decimal = ZERO
+    commission: Decimal = ZERO
+
+    @property
+    def commission_percent(self) -> Decimal | None:
+        """Commission per 100 yuan of (not void) order amount, from the sums."""
+        if not self.order_amount:
+            return None
+        return (self.commission * 100 / self.order_amount).quantize(Decimal("0.01"))
+
+
+def affiliate_totals(orders: QuerySet[AffiliateOrder]) -> AffiliateTotals:
+    """Totals of ``orders`` (every page of them), summed in SQL. One query.
+
+    The order amount counts orders that are not invalid, as the day rows do.
+    """
+    valid = ~Q(status=AffiliateOrderStatus.INVALID)
+    sums = orders.order_by().aggregate(
+        orders=Count("pk", filter=valid),
+        invalid_orders=Count("pk", filter=~valid),
+        order_amount=Sum("order_amount", filter=valid),
+        commission=Sum("commission"),
+    )
+    return AffiliateTotals(
+        orders=sums["orders"] or 0,
+        invalid_orders=sums["invalid_orders"] or 0,
+        order_amount=_amount(sums["order_amount"]),
+        commission=_amount(sums["commission"]),
     )

@@ -1,4 +1,5 @@
-"""The ad spend page: paid traffic per channel and campaign, charts, budget pacing, CSV.
+"""The ad spend page: paid traffic per channel and campaign, charts, budget pacing, CSV;
+and the per-order commission of an affiliate channel (淘宝客订单), paginated, with CSV.
 
 Viewing needs VIEW_AD_SPEND (operations manager, marketing); setting a budget
 also needs MANAGE_PROMOTIONS.
@@ -11,18 +12,24 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from promotions import ad_selectors, ad_services
 from promotions.ad_selectors import AdFigures, AdReport
+from promotions.affiliate_forms import AffiliateOrderFilterForm
 from promotions.forms import AdBudgetForm, AdSpendRangeForm
+from promotions.models import AffiliateOrder
 from storeops import business_day
 from storeops.exports import csv_response
 from storeops.roles import Capability, capability_required, has_capability
+
+AFFILIATE_PAGE_SIZE = 50
 
 
 def _money_text(amount: Decimal | None) -> str | None:
@@ -165,3 +172,87 @@ def ad_budget_set(request: HttpRequest) -> HttpResponse:
         },
     )
     return redirect(target)
+
+
+# -- affiliate (淘宝客) orders ----------------------------------------------------------------
+
+
+def _affiliate_query(request: HttpRequest) -> tuple[AffiliateOrderFilterForm, dict[str, Any]]:
+    form = AffiliateOrderFilterForm(request.GET or None, today=business_day.today())
+    return form, form.filters()
+
+
+@require_GET
+@capability_required(Capability.VIEW_AD_SPEND)
+def affiliate_orders(request: HttpRequest) -> HttpResponse:
+    """One affiliate channel's orders, newest first, with totals over every page.
+
+    An order is named by its sales channel and order number (promotions sit below
+    orders); staff who may use the order console get a link that finds it there.
+    """
+    form, filters = _affiliate_query(request)
+    orders = ad_selectors.affiliate_orders(**filters)
+    page = Paginator(orders, AFFILIATE_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "promotions/affiliate_orders.html",
+        {
+            "form": form,
+            "filters": filters,
+            "page": page,
+            "totals": ad_selectors.affiliate_totals(orders),
+            "query": query.urlencode(),
+            "can_open_orders": has_capability(request.user, Capability.USE_ORDER_CONSOLE),
+            "store_timezone": str(business_day.store_zone()),
+        },
+    )
+
+
+def _affiliate_cells(order: AffiliateOrder) -> list[Any]:
+    paid_at = timezone.localtime(order.paid_at, business_day.store_zone())
+    return [
+        order.paid_on,
+        paid_at.strftime("%Y-%m-%d %H:%M:%S"),
+        order.channel.name,
+        order.order_no,
+        order.campaign,
+        order.order_amount,
+        order.commission_rate,
+        order.commission,
+        order.get_status_display(),
+    ]
+
+
+@require_GET
+@capability_required(Capability.VIEW_AD_SPEND)
+def affiliate_orders_export(request: HttpRequest) -> HttpResponse:
+    """The filtered orders as CSV (every page), with a total row."""
+    _form, filters = _affiliate_query(request)
+    orders = ad_selectors.affiliate_orders(**filters)
+    totals = ad_selectors.affiliate_totals(orders)
+    headers = [
+        _("Business day"),
+        _("Paid at"),
+        _("Sales channel"),
+        _("Order number"),
+        _("Promotion slot"),
+        _("Order amount"),
+        _("Commission rate"),
+        _("Commission"),
+        _("Status"),
+    ]
+
+    # Built now: the rows are streamed after the view has returned.
+    total_row = [_("Total"), "", "", totals.orders, "", totals.order_amount, "", totals.commission]
+
+    def rows() -> Any:
+        for order in orders.iterator(chunk_size=2000):
+            yield _affiliate_cells(order)
+        yield [*total_row, ""]
+
+    filename = (
+        f"affiliate-orders-{filters['date_from'].isoformat()}-{filters['date_to'].isoformat()}.csv"
+    )
+    return csv_response(filename, headers, rows())

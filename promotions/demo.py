@@ -13,7 +13,12 @@ from django.utils import timezone
 
 from catalog.models import Category, Variant
 from customers.models import SalesChannel
-from promotions.ad_services import record_ad_spend, set_ad_budget
+from promotions.ad_services import (
+    days_kept_per_order,
+    record_ad_spend,
+    record_affiliate_orders,
+    set_ad_budget,
+)
 from promotions.campaigns import (
     add_campaign_task,
     create_campaign,
@@ -24,6 +29,7 @@ from promotions.coupons import generate_coupon_batch
 from promotions.live_services import record_live_sessions
 from promotions.models import (
     AdChannel,
+    AffiliateOrderStatus,
     CampaignStatus,
     CouponBatch,
     CouponKind,
@@ -161,6 +167,9 @@ def seed(*, context: DemoContext) -> dict[str, int]:
         "promotions": len(created),
         "coupon_batches": CouponBatch.objects.filter(name=DEMO_BATCH_NAME).count(),
         "campaigns": len(seed_campaigns(today=context.today)),
+        # Per-order commission first: the daily affiliate rows are computed from it,
+        # and seed_ad_spend leaves those days alone.
+        **seed_affiliate_orders(context=context),
         **seed_ad_spend(context=context),
         **seed_live_sessions(context=context),
     }
@@ -192,6 +201,10 @@ def seed_ad_spend(*, context: DemoContext) -> dict[str, int]:
     """
     rng = random.Random(f"ad-spend-{context.today.isoformat()}-{context.days}")
     channels = {channel.code: channel for channel in AdChannel.objects.all()}
+    # Days whose commission is kept per order (seed_affiliate_orders) are computed from it.
+    per_order = days_kept_per_order(
+        {channel.pk for channel in channels.values() if channel.is_commission_based}
+    )
     # The same day the orders demo makes its sale (orders/demo.py).
     sale_day = context.today - dt.timedelta(days=min(30, context.days // 2))
     rows: list[dict[str, Any]] = []
@@ -218,6 +231,8 @@ def seed_ad_spend(*, context: DemoContext) -> dict[str, int]:
                     clicks = int(spend / cpc)
                     impressions = clicks * rng.randint(25, 60)
                 orders = int(sales / Decimal(rng.randint(120, 180)))
+                if (channel.pk, day) in per_order:
+                    continue
                 rows.append(
                     {
                         "date": day,
@@ -247,6 +262,82 @@ def seed_ad_spend(*, context: DemoContext) -> dict[str, int]:
             set_ad_budget(month=month, channel=channels[code], amount=amount)
             budgets += 1
     return {"ad_spend_rows": outcomes.count("created"), "ad_budgets": budgets}
+
+
+# -- affiliate (淘宝客) orders ----------------------------------------------------------------
+
+# Sales channels whose shoppers come through 淘宝客 links, with their share of the orders.
+DEMO_AFFILIATE_CHANNELS = [("taobao", 3), ("tmall", 2)]
+# Promotion slots (推广位) and their weights; blank: the report names none.
+DEMO_AFFILIATE_SLOTS = [("内容达人推广", 5), ("导购站点", 3), ("", 2)]
+DEMO_AFFILIATE_RATES = [Decimal(rate) for rate in ("0.10", "0.12", "0.15", "0.20")]
+# The platform settles a commission about a fortnight after payment (after receipt).
+DEMO_SETTLE_AFTER_DAYS = 15
+
+
+def seed_affiliate_orders(*, context: DemoContext) -> dict[str, int]:
+    """淘宝客 orders on Taobao and Tmall for the ``context.days`` days up to today, sized
+    like the affiliate line of DEMO_AD_PLAN (about 150 yuan of commission on an ordinary
+    day, same weekly rhythm and sale-day spike as the ad spend), 1 in 20 void.
+
+    The affiliate channel's daily rows are computed from these orders (one per
+    推广位) by ``record_affiliate_orders``, replacing the daily totals. The
+    numbers are the platform's (not the orders demo's, which is seeded later and
+    which promotions may not read). Idempotent: an upsert on the order number
+    with figures drawn from a seed fixed by the day; a second run changes nothing.
+    """
+    affiliate = AdChannel.objects.filter(code="affiliate", is_commission_based=True).first()
+    codes = [code for code, _weight in DEMO_AFFILIATE_CHANNELS]
+    channels = {channel.code: channel for channel in SalesChannel.objects.filter(code__in=codes)}
+    if affiliate is None or not channels:
+        return {"affiliate_orders": 0}
+    rng = random.Random(f"affiliate-orders-{context.today.isoformat()}-{context.days}")
+    daily_commission = Decimal(sum(base for _slot, base, _roas in DEMO_AD_PLAN["affiliate"]))
+    sale_day = context.today - dt.timedelta(days=min(30, context.days // 2))
+    channel_codes = [code for code, weight in DEMO_AFFILIATE_CHANNELS for _n in range(weight)]
+    slots = [slot for slot, weight in DEMO_AFFILIATE_SLOTS for _n in range(weight)]
+    rows: list[dict[str, Any]] = []
+    for offset in range(context.days - 1, -1, -1):
+        day = context.today - dt.timedelta(days=offset)
+        factor = AD_WEEKDAY_FACTOR[day.weekday()]
+        if day == sale_day:
+            factor *= AD_SALE_DAY_FACTOR
+        target = daily_commission * factor * Decimal(rng.randint(85, 115)) / 100
+        earned = Decimal(0)
+        serial = 0
+        while earned < target:
+            serial += 1
+            code = rng.choice(channel_codes)
+            if code not in channels:
+                continue
+            amount = Decimal(rng.randint(9_000, 32_000)) / 100
+            rate = rng.choice(DEMO_AFFILIATE_RATES)
+            commission = money.quantize(amount * rate)
+            if rng.randint(1, 20) == 1:
+                status = AffiliateOrderStatus.INVALID
+            elif (context.today - day).days > DEMO_SETTLE_AFTER_DAYS:
+                status = AffiliateOrderStatus.SETTLED
+                earned += commission
+            else:
+                status = AffiliateOrderStatus.PAID
+                earned += commission
+            moment = dt.datetime.combine(day, dt.time(rng.randint(8, 23), rng.randint(0, 59)))
+            rows.append(
+                {
+                    "ad_channel": affiliate,
+                    "channel": channels[code],
+                    # Shaped like a Taobao parent order number: digits only.
+                    "order_no": f"{day:%y%m%d}{rng.randint(10**9, 10**10 - 1)}{serial:03d}",
+                    "campaign": rng.choice(slots),
+                    "paid_at": business_day.make_aware_local(moment),
+                    "order_amount": amount,
+                    "commission_rate": rate,
+                    "commission": commission,
+                    "status": status,
+                }
+            )
+    outcomes = record_affiliate_orders(rows)
+    return {"affiliate_orders": outcomes.count("created")}
 
 
 # -- live-stream sessions --------------------------------------------------------------------

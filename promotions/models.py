@@ -7,6 +7,7 @@ Promotions sit below orders: a redemption names its order by the natural key
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -14,7 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from storeops.money import MoneyField
+from storeops.money import MoneyField, RateField
 
 
 class PromotionKind(models.TextChoices):
@@ -642,3 +643,94 @@ class LiveSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel_id} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+# -- affiliate (淘宝客) orders ----------------------------------------------------------------
+
+
+# The campaign of an affiliate channel's day rows computed from orders without a
+# promotion slot (推广位). Stored data, like any campaign name: not translated.
+PER_ORDER_CAMPAIGN = "per-order commission"
+
+
+class AffiliateOrderStatus(models.TextChoices):
+    PAID = "paid", _("Paid")
+    SETTLED = "settled", _("Settled")
+    INVALID = "invalid", _("Invalid (refunded or void)")
+
+
+class AffiliateOrder(models.Model):
+    """The commission a commission-based ad channel (淘宝客) reports for one order.
+
+    Promotions sit below orders, so the order is named by its natural key (the
+    sales channel and the channel's order number), never by a foreign key: an
+    order that reaches StoreOps before or after its commission row is the same
+    order by that key, with nothing to re-match. ``paid_on`` is the store-local
+    date of ``paid_at`` (payment basis, METRICS.md ``affiliate_commission``). The
+    day's AdSpendDay rows of the ad channel are computed from these rows
+    (``ad_services.record_affiliate_orders``). An invalid order earns nothing.
+    """
+
+    ad_channel = models.ForeignKey(
+        AdChannel, verbose_name=_("ad channel"), on_delete=models.PROTECT, related_name="+"
+    )
+    channel = models.ForeignKey(
+        "customers.SalesChannel",
+        verbose_name=_("sales channel"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    order_no = models.CharField(_("order number"), max_length=64)
+    campaign = models.CharField(_("promotion slot"), max_length=200, blank=True, default="")
+    paid_at = models.DateTimeField(_("paid at"))
+    paid_on = models.DateField(_("business day"), db_index=True)
+    order_amount = MoneyField(_("order amount"))
+    commission_rate = RateField(_("commission rate"), null=True, blank=True)
+    commission = MoneyField(_("commission"))
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=AffiliateOrderStatus.choices,
+        default=AffiliateOrderStatus.PAID,
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["-paid_at", "-pk"]
+        verbose_name = _("affiliate order")
+        verbose_name_plural = _("affiliate orders")
+        indexes = [models.Index(fields=["channel", "order_no"], name="affiliate_order_number_idx")]
+        constraints = [
+            # One commission row per order and affiliate channel: a re-import replaces it.
+            models.UniqueConstraint(
+                fields=["ad_channel", "channel", "order_no"], name="affiliate_order_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(order_amount__gte=0, commission__gte=0),
+                name="affiliate_order_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(commission__lte=F("order_amount")),
+                name="affiliate_order_commission_within_amount",
+            ),
+            models.CheckConstraint(
+                condition=Q(commission_rate__isnull=True)
+                | Q(commission_rate__gte=0, commission_rate__lte=1),
+                name="affiliate_order_rate_0_to_1",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=AffiliateOrderStatus.INVALID) | Q(commission=0),
+                name="affiliate_order_invalid_earns_nothing",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ad_channel_id} {self.channel_id}:{self.order_no}"
+
+    @property
+    def commission_percent(self) -> Decimal | None:
+        """The rate as shown: 0.155 is 15.50 (%)."""
+        if self.commission_rate is None:
+            return None
+        return (self.commission_rate * 100).quantize(Decimal("0.01"))

@@ -31,5 +31,11 @@ urlpatterns = [
     path("ad-spend/", ad_views.ad_spend, name="ad-spend"),
     path("ad-spend/export.csv", ad_views.ad_spend_export, name="ad-spend-export"),
     path("ad-spend/budget/", ad_views.ad_budget_set, name="ad-budget-set"),
+    path("ad-spend/affiliate-orders/", ad_views.affiliate_orders, name="affiliate-orders"),
+    path(
+        "ad-spend/affiliate-orders/export.csv",
+        ad_views.affiliate_orders_export,
+        name="affiliate-orders-export",
+    ),
     path("live/", live_views.live_sessions, name="live-sessions"),
 ]
