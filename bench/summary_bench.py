@@ -42,6 +42,7 @@ CUSTOMERS = 50_000
 CHANNELS = 7
 RUNS = 5
 PAGE_RUNS = 30
+SECTIONS = ("sale-day", "rebuild", "dashboard", "workbook")
 
 
 def ensure_database(drop: bool) -> None:
@@ -290,6 +291,21 @@ def build_data(yesterday: dt.date, time_zone: str) -> None:
     print(f"built the data in {time.monotonic() - started:.1f} s", flush=True)
 
 
+def aggregate_of(query: dict[str, str]) -> str | None:
+    """The read of a captured query: a SELECT, or the SELECT part of an INSERT … SELECT.
+
+    The per-SKU rows are aggregated straight into their table: their SELECT is
+    part of the bare SQL the build is compared with. None for writes and locks.
+    """
+    sql = query["sql"].lstrip()
+    head = sql[:10].upper()
+    if head.startswith(("SELECT", "WITH")) and "FOR UPDATE" not in sql:
+        return sql
+    if head.startswith("INSERT") and " SELECT " in " ".join(sql.split()):
+        return sql[sql.index("SELECT") :]
+    return None
+
+
 def load() -> str:
     """The load average (1, 5, 15 min): other jobs share this machine's cores."""
     one, five, fifteen = os.getloadavg()
@@ -313,7 +329,17 @@ def p95(values: list[float]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rebuild", action="store_true", help="Rebuild the benchmark data.")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=SECTIONS,
+        help="Run only these sections (repeat the flag); all of them by default.",
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="cProfile one dashboard request (top 25 by time)."
+    )
     arguments = parser.parse_args()
+    sections = set(arguments.only or SECTIONS)
 
     ensure_database(drop=arguments.rebuild)
     import django
@@ -358,156 +384,177 @@ def main() -> None:
         flush=True,
     )
 
-    # 1. The sale day: build_day against the bare SQL of the same aggregates.
-    build_day(sale_day)  # warm up
-    with CaptureQueriesContext(connection) as captured:
-        build_day(sale_day)
-    reads = [
-        query["sql"]
-        for query in captured.captured_queries
-        if query["sql"].lstrip().upper().startswith("SELECT") and "FOR UPDATE" not in query["sql"]
-    ]
-    build_ms = median_ms(lambda: build_day(sale_day))
+    if "sale-day" in sections:
+        # 1. The sale day: build_day against the bare SQL of the same aggregates.
+        build_day(sale_day)  # warm up
+        with CaptureQueriesContext(connection) as captured:
+            build_day(sale_day)
+        reads = [read for read in map(aggregate_of, captured.captured_queries) if read is not None]
+        build_ms = median_ms(lambda: build_day(sale_day))
 
-    def bare() -> None:
-        with connection.cursor() as cursor:
-            for sql in reads:
-                cursor.execute(sql)
-                cursor.fetchall()
+        def bare() -> None:
+            with connection.cursor() as cursor:
+                for sql in reads:
+                    cursor.execute(sql)
+                    cursor.fetchall()
 
-    bare()
-    bare_ms = median_ms(bare)
-    print(
-        f"build_day(sale day, {SALE_DAY_ORDERS:,}+ orders): median {build_ms:.0f} ms "
-        f"({len(captured.captured_queries)} queries); bare SQL of its {len(reads)} reads: "
-        f"median {bare_ms:.0f} ms; ratio {build_ms / bare_ms:.2f} "
-        f"(target < 1000 ms and <= 3x bare + 50 ms = {3 * bare_ms + 50:.0f} ms); {load()}",
-        flush=True,
-    )
-    seq_scans = 0
-    scanned = ("orders_order", "orders_orderline")
-    with connection.cursor() as cursor:
-        for sql in reads:
-            if "orders_order" not in sql:
-                continue
-            cursor.execute("EXPLAIN " + sql)
-            plan = [row[0] for row in cursor.fetchall()]
-            relevant = [
-                line.strip()
-                for line in plan
-                if any(table in line for table in scanned) and ("Scan" in line or "Index" in line)
-            ]
-            seq_scans += sum(f"Seq Scan on {table} " in line for line in plan for table in scanned)
-            slowest = " ".join(sql.split())[:110]
-            print(f"  EXPLAIN {slowest}...")
-            for line in relevant:
-                print(f"      {line}")
-    print(
-        f"  sequential scans of orders_order / orders_orderline in the sale day's plans: "
-        f"{seq_scans}",
-        flush=True,
-    )
-    # Per query, the slowest reads (bare).
-    timings = []
-    with connection.cursor() as cursor:
-        for sql in reads:
-            started = time.perf_counter()
-            cursor.execute(sql)
-            cursor.fetchall()
-            timings.append(((time.perf_counter() - started) * 1000, " ".join(sql.split())[:110]))
-    for ms, sql in sorted(timings, reverse=True)[:4]:
-        print(f"  slowest read {ms:6.1f} ms: {sql}...")
-
-    # 2. Every day of the year, then the incremental rebuild.
-    DailySummary.objects.all().delete()
-    SummaryWatermark.objects.all().delete()
-    started = time.perf_counter()
-    days = rebuild_touched()  # no watermark yet: every day with a paid order
-    full_s = time.perf_counter() - started
-    print(
-        f"rebuild_touched() from scratch: {len(days)} days in {full_s:.1f} s "
-        f"({full_s / max(len(days), 1) * 1000:.0f} ms a day; target < 30 s); {load()}",
-        flush=True,
-    )
-
-    order = Order.objects.filter(business_date=yesterday - dt.timedelta(days=3)).order_by("pk")[0]
-    refund = Refund.objects.filter(
-        status=RefundStatus.COMPLETED, business_date=yesterday - dt.timedelta(days=2)
-    ).order_by("pk")[0]
-    rebuild_touched()  # the watermark moves past the full build
-
-    def touch_order() -> None:
-        Order.objects.get(pk=order.pk).save(update_fields=["internal_notes", "updated_at"])
-
-    def touch_refund() -> None:
-        Refund.objects.get(pk=refund.pk).save(update_fields=["refund_no", "updated_at"])
-
-    for label, touch in (("one order", touch_order), ("one refund", touch_refund)):
-        timings, counts = [], []
-        for _run in range(RUNS):
-            touch()
-            started = time.perf_counter()
-            rebuilt = rebuild_touched()
-            timings.append((time.perf_counter() - started) * 1000)
-            counts.append(len(rebuilt))
+        bare()
+        bare_ms = median_ms(bare)
         print(
-            f"rebuild_touched() after changing {label}: median {statistics.median(timings):.0f} "
-            f"ms for {statistics.median(counts):.0f} day(s) (target < 100 ms for one day); "
-            f"{load()}",
+            f"build_day(sale day, {SALE_DAY_ORDERS:,}+ orders): median {build_ms:.0f} ms "
+            f"({len(captured.captured_queries)} queries); bare SQL of its {len(reads)} reads: "
+            f"median {bare_ms:.0f} ms; ratio {build_ms / bare_ms:.2f} "
+            f"(target < 1000 ms and <= 3x bare + 50 ms = {3 * bare_ms + 50:.0f} ms); {load()}",
             flush=True,
         )
-        # As if this change were an hour old: the next section's rebuild must not pick
-        # it up again through the watermark's overlap.
-        an_hour_ago = timezone.now() - dt.timedelta(hours=1)
-        Order.objects.filter(pk=order.pk).update(updated_at=an_hour_ago)
-        Refund.objects.filter(pk=refund.pk).update(updated_at=an_hour_ago)
-    started = time.perf_counter()
-    build_day(yesterday - dt.timedelta(days=3))
-    print(f"build_day(an ordinary day): {(time.perf_counter() - started) * 1000:.0f} ms; {load()}")
+        seq_scans = 0
+        scanned = ("orders_order", "orders_orderline")
+        with connection.cursor() as cursor:
+            for sql in reads:
+                if "orders_order" not in sql:
+                    continue
+                cursor.execute("EXPLAIN " + sql)
+                plan = [row[0] for row in cursor.fetchall()]
+                relevant = [
+                    line.strip()
+                    for line in plan
+                    if any(table in line for table in scanned)
+                    and ("Scan" in line or "Index" in line)
+                ]
+                seq_scans += sum(
+                    f"Seq Scan on {table} " in line for line in plan for table in scanned
+                )
+                slowest = " ".join(sql.split())[:110]
+                print(f"  EXPLAIN {slowest}...")
+                for line in relevant:
+                    print(f"      {line}")
+        print(
+            f"  sequential scans of orders_order / orders_orderline in the sale day's plans: "
+            f"{seq_scans}",
+            flush=True,
+        )
+        # Per query, the slowest reads (bare).
+        timings = []
+        with connection.cursor() as cursor:
+            for sql in reads:
+                started = time.perf_counter()
+                cursor.execute(sql)
+                cursor.fetchall()
+                timings.append(
+                    ((time.perf_counter() - started) * 1000, " ".join(sql.split())[:110])
+                )
+        for ms, sql in sorted(timings, reverse=True)[:4]:
+            print(f"  slowest read {ms:6.1f} ms: {sql}...")
 
-    # 3. The dashboard over the last 30 days, as a manager.
-    user = get_user_model().objects.get(username="bench-manager")
-    client = Client()
-    client.force_login(user)
-
-    def dashboard_url(days: int, shift: int = 0) -> str:
-        date_to = yesterday - dt.timedelta(days=shift)
-        date_from = date_to - dt.timedelta(days=days - 1)
-        return f"/dashboard/?period=custom&date_from={date_from}&date_to={date_to}"
-
-    urls = [dashboard_url(30), dashboard_url(30, shift=1)]
-    for url in urls:
-        assert client.get(url).status_code == 200
-    counts = {}
-    for days in (7, 30, 90):
-        client.get(dashboard_url(days))
-        with CaptureQueriesContext(connection) as captured:
-            assert client.get(dashboard_url(days)).status_code == 200
-        counts[days] = len(captured.captured_queries)
-    slowest: list[tuple[float, str]] = []
-    with CaptureQueriesContext(connection) as captured:
-        client.get(urls[0])
-    for query in captured.captured_queries:
-        slowest.append((float(query["time"]) * 1000, " ".join(query["sql"].split())[:110]))
-    timings = []
-    for index in range(PAGE_RUNS):
+    if "rebuild" in sections:
+        # 2. Every day of the year, then the incremental rebuild.
+        DailySummary.objects.all().delete()
+        SummaryWatermark.objects.all().delete()
         started = time.perf_counter()
-        response = client.get(urls[index % 2])
-        timings.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200
-    constant = "constant" if len(set(counts.values())) == 1 else "NOT constant"
-    print(
-        f"dashboard, 30 days, {PAGE_RUNS} requests: p95 {p95(timings):.0f} ms, "
-        f"median {statistics.median(timings):.0f} ms (target p95 < 80 ms); queries for "
-        f"7 / 30 / 90 days: {counts[7]} / {counts[30]} / {counts[90]} ({constant}); {load()}",
-        flush=True,
-    )
-    for ms, sql in sorted(slowest, reverse=True)[:3]:
-        print(f"  slowest dashboard query {ms:6.1f} ms: {sql}...")
+        days = rebuild_touched()  # no watermark yet: every day with a paid order
+        full_s = time.perf_counter() - started
+        print(
+            f"rebuild_touched() from scratch: {len(days)} days in {full_s:.1f} s "
+            f"({full_s / max(len(days), 1) * 1000:.0f} ms a day; target < 30 s); {load()}",
+            flush=True,
+        )
+
+        order = Order.objects.filter(business_date=yesterday - dt.timedelta(days=3)).order_by("pk")[
+            0
+        ]
+        refund = Refund.objects.filter(
+            status=RefundStatus.COMPLETED, business_date=yesterday - dt.timedelta(days=2)
+        ).order_by("pk")[0]
+        rebuild_touched()  # the watermark moves past the full build
+
+        def touch_order() -> None:
+            Order.objects.get(pk=order.pk).save(update_fields=["internal_notes", "updated_at"])
+
+        def touch_refund() -> None:
+            Refund.objects.get(pk=refund.pk).save(update_fields=["refund_no", "updated_at"])
+
+        for label, touch in (("one order", touch_order), ("one refund", touch_refund)):
+            timings, counts = [], []
+            for _run in range(RUNS):
+                touch()
+                started = time.perf_counter()
+                rebuilt = rebuild_touched()
+                timings.append((time.perf_counter() - started) * 1000)
+                counts.append(len(rebuilt))
+            print(
+                f"rebuild_touched() after changing {label}: median "
+                f"{statistics.median(timings):.0f} ms for {statistics.median(counts):.0f} "
+                f"day(s) (target < 100 ms for one day); {load()}",
+                flush=True,
+            )
+            # As if this change were an hour old: the next section's rebuild must not pick
+            # it up again through the watermark's overlap.
+            an_hour_ago = timezone.now() - dt.timedelta(hours=1)
+            Order.objects.filter(pk=order.pk).update(updated_at=an_hour_ago)
+            Refund.objects.filter(pk=refund.pk).update(updated_at=an_hour_ago)
+        started = time.perf_counter()
+        build_day(yesterday - dt.timedelta(days=3))
+        print(
+            f"build_day(an ordinary day): {(time.perf_counter() - started) * 1000:.0f} ms; {load()}"
+        )
+
+    if "dashboard" in sections:
+        # 3. The dashboard over the last 30 days, as a manager.
+        user = get_user_model().objects.get(username="bench-manager")
+        client = Client()
+        client.force_login(user)
+
+        def dashboard_url(days: int, shift: int = 0) -> str:
+            date_to = yesterday - dt.timedelta(days=shift)
+            date_from = date_to - dt.timedelta(days=days - 1)
+            return f"/dashboard/?period=custom&date_from={date_from}&date_to={date_to}"
+
+        urls = [dashboard_url(30), dashboard_url(30, shift=1)]
+        for url in urls:
+            assert client.get(url).status_code == 200
+        counts = {}
+        for days in (7, 30, 90):
+            client.get(dashboard_url(days))
+            with CaptureQueriesContext(connection) as captured:
+                assert client.get(dashboard_url(days)).status_code == 200
+            counts[days] = len(captured.captured_queries)
+        slowest: list[tuple[float, str]] = []
+        with CaptureQueriesContext(connection) as captured:
+            client.get(urls[0])
+        for query in captured.captured_queries:
+            slowest.append((float(query["time"]) * 1000, " ".join(query["sql"].split())[:110]))
+        timings = []
+        for index in range(PAGE_RUNS):
+            started = time.perf_counter()
+            response = client.get(urls[index % 2])
+            timings.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200
+        constant = "constant" if len(set(counts.values())) == 1 else "NOT constant"
+        print(
+            f"dashboard, 30 days, {PAGE_RUNS} requests: p95 {p95(timings):.0f} ms, "
+            f"median {statistics.median(timings):.0f} ms (target p95 < 80 ms); queries for "
+            f"7 / 30 / 90 days: {counts[7]} / {counts[30]} / {counts[90]} ({constant}); {load()}",
+            flush=True,
+        )
+        total_query_ms = sum(ms for ms, _sql in slowest)
+        print(f"  {len(slowest)} dashboard queries took {total_query_ms:.0f} ms together")
+        for ms, sql in sorted(slowest, reverse=True)[:5]:
+            print(f"  slowest dashboard query {ms:6.1f} ms: {sql}...")
+        if arguments.profile:
+            import cProfile
+            import pstats
+
+            profiler = cProfile.Profile()
+            profiler.enable()
+            for _run in range(5):
+                client.get(urls[0])
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
 
     # 4. The 365-day workbook of these summaries (bench/workbook_bench.py times it on
     # seeded summary rows alone; here the period's distinct buyers read 1M orders).
-    workbook_bench(yesterday)
+    if "workbook" in sections:
+        workbook_bench(yesterday)
 
 
 def workbook_bench(last: dt.date) -> None:

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.models import AgentDay, Customer, SalesChannel
 from storeops import business_day, money
+from storeops.copy_insert import insert_all
 
 _NOT_DIGITS = re.compile(r"[^\d+]")
 
@@ -67,11 +68,12 @@ def match_or_create_customer(
             _fill_blanks(existing, phone=phone, name=name)
             return existing
         lookup = {"buyer_id": "", "phone": phone}
+    # get_or_create inserts under a savepoint of its own, so a lost race leaves the
+    # caller's transaction usable without a second savepoint around it.
     try:
-        with transaction.atomic():
-            customer, created = Customer.objects.get_or_create(
-                **lookup, defaults={"channel": channel, "phone": phone, "name": name}
-            )
+        customer, created = Customer.objects.get_or_create(
+            **lookup, defaults={"channel": channel, "phone": phone, "name": name}
+        )
     except IntegrityError:
         # Lost a race on the unique constraint: the other intake's row is committed.
         customer, created = Customer.objects.get(**lookup), False
@@ -251,7 +253,7 @@ def match_or_create_customers(
         found.append(customer)
     try:
         with transaction.atomic():
-            Customer.objects.bulk_create(new)
+            insert_all(new)
     except IntegrityError:
         # Another intake created one of these buyers a moment ago.
         return [
@@ -293,16 +295,18 @@ def record_orders_paid(*, payments: list[tuple[Customer, Decimal, dt.datetime]])
             )
         return
     table = connection.ops.quote_name(Customer._meta.db_table)
-    rows = ", ".join(
-        ["(%s::bigint, %s::integer, %s::numeric, %s::timestamptz, %s::timestamptz)"] * len(totals)
-    )
-    params = [value for pk, total in sorted(totals.items()) for value in (pk, *total)]
+    # One array per column (five parameters, whatever the number of customers).
+    columns = [
+        list(column)
+        for column in zip(*((pk, *total) for pk, total in sorted(totals.items())), strict=True)
+    ]
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} AS c SET order_count = c.order_count + v.n, "
             "amount_spent = c.amount_spent + v.amount, "
             "first_order_at = LEAST(COALESCE(c.first_order_at, v.first_at), v.first_at), "
             "last_order_at = GREATEST(COALESCE(c.last_order_at, v.last_at), v.last_at) "
-            f"FROM (VALUES {rows}) AS v (id, n, amount, first_at, last_at) WHERE c.id = v.id",
-            params,
+            "FROM unnest(%s::bigint[], %s::integer[], %s::numeric[], %s::timestamptz[], "
+            "%s::timestamptz[]) AS v (id, n, amount, first_at, last_at) WHERE c.id = v.id",
+            columns,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from decimal import Decimal
@@ -36,13 +37,31 @@ from storeops.api.pagination import UncountedPagination
 from storeops.roles import Capability, CapabilityPermission, has_capability
 
 
+class BuiltFieldsOnceMixin:
+    """Build a ModelSerializer's fields once per class, then copy them per instance.
+
+    DRF rebuilds every model field for each serializer it makes (field kwargs,
+    labels, validators): about a third of the CPU of one order create before
+    this. The built fields depend only on ``Meta``, and labels stay lazy, so
+    one build serves every request and language; each instance still gets its
+    own copies to bind.
+    """
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        built = type(self).__dict__.get("_built_fields")
+        if built is None:
+            built = super().get_fields()
+            type(self)._built_fields = built
+        return copy.deepcopy(built)
+
+
 def _raise_api_error(error: OrderError) -> None:
     raise ApiError(
         str(error), code=error.code, status_code=getattr(error, "status_code", 400)
     ) from error
 
 
-class OrderLineSerializer(serializers.ModelSerializer):
+class OrderLineSerializer(BuiltFieldsOnceMixin, serializers.ModelSerializer):
     class Meta:
         model = OrderLine
         fields = [
@@ -63,7 +82,7 @@ class OrderLineSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OrderListSerializer(serializers.ModelSerializer):
+class OrderListSerializer(BuiltFieldsOnceMixin, serializers.ModelSerializer):
     """A list row: the phone is always masked here (138****8000)."""
 
     channel = serializers.CharField(source="channel.code")

@@ -544,3 +544,70 @@ class SummaryWatermark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.built_through:%Y-%m-%d %H:%M:%S}"
+
+
+class DailySkuSummary(models.Model):
+    """Units and money of one SKU on one business day, of the store (no channel) or one channel.
+
+    Built by `reports.services.build_days` together with the day's `DailySummary`
+    rows, in SQL (delete and insert the run's days), from the lines of the
+    non-replacement orders paid on the day. `refunds_of_paid` and `units_refunded`
+    are the completed refund lines of those orders, whenever completed (they
+    restate as refunds arrive, as `refunds_of_paid` does). `cost_of_goods` is
+    Σ quantity × unit cost of those lines (the day's `cogs` adds replacements'
+    lines and takes off restocked units). Everything is a sum, so
+    any period of days adds up; the store row is the sum of the channel rows.
+    `sku_code` and `title` are the order lines' snapshot.
+
+    The rows are derived and rebuilt wholesale, a run of ~100,000 at a time: the
+    channel and variant columns carry no database constraint or index of their
+    own (the unique keys, which lead with the date, serve every read).
+    """
+
+    date = models.DateField(_("business day"))
+    channel = models.ForeignKey(
+        SalesChannel,
+        verbose_name=_("channel"),
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        null=True,
+        blank=True,
+        db_constraint=False,
+        db_index=False,
+    )
+    variant = models.ForeignKey(
+        "catalog.Variant",
+        verbose_name=_("variant"),
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    sku_code = models.CharField(_("SKU code"), max_length=64)
+    title = models.CharField(_("title"), max_length=200)
+    units_sold = _count(_("units sold"))
+    paid_sales = _money(_("paid sales"))
+    cost_of_goods = _money(_("cost of goods"))
+    units_refunded = _count(_("units refunded"))
+    refunds_of_paid = _money(_("refunds of the day's orders"))
+
+    class Meta:
+        ordering = ["-date", "sku_code"]
+        verbose_name = _("daily SKU summary")
+        verbose_name_plural = _("daily SKU summaries")
+        constraints = [
+            # NULL channels are distinct in a plain unique constraint: one per kind.
+            models.UniqueConstraint(
+                fields=["date", "variant"],
+                condition=Q(channel__isnull=True),
+                name="reports_sku_summary_store_once",
+            ),
+            models.UniqueConstraint(
+                fields=["date", "channel", "variant"],
+                condition=Q(channel__isnull=False),
+                name="reports_sku_summary_channel_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.channel_id or '*'} {self.sku_code}"

@@ -14,6 +14,7 @@ from customers.models import SalesChannel
 from orders.models import Order, OrderKind
 from reports.models import (
     ChannelFeeRate,
+    DailySkuSummary,
     DailySummary,
     DailyTarget,
     DailyTraffic,
@@ -500,31 +501,73 @@ def sku_sales_against(
 ) -> list[dict[str, Any]]:
     """Paid amount and units per SKU in a range and in the range before it. One query.
 
-    Lines of (non-replacement) orders paid in either range, by payment day;
-    each row: `sku_code`, `title`, `sales`, `units`, `previous_sales`,
+    Read from the `DailySkuSummary` rows of the store (or the channel): the
+    lines of (non-replacement) orders paid in either range, by payment day.
+    Each row: `sku_code`, `title`, `sales`, `units`, `previous_sales`,
     `previous_units`.
     """
     from django.db.models import Max, Q
     from django.db.models.functions import Coalesce
 
-    from orders.models import OrderLine
-
-    in_current = Q(order__business_date__gte=current[0], order__business_date__lte=current[1])
-    in_previous = Q(order__business_date__gte=previous[0], order__business_date__lte=previous[1])
-    lines = OrderLine.objects.filter(
-        in_current | in_previous, order__paid_at__isnull=False, order__kind=OrderKind.NORMAL
-    )
-    if channel is not None:
-        lines = lines.filter(order__channel=channel)
+    in_current = Q(date__gte=current[0], date__lte=current[1])
+    in_previous = Q(date__gte=previous[0], date__lte=previous[1])
     return list(
-        lines.order_by()
+        DailySkuSummary.objects.filter(in_current | in_previous, channel=channel)
+        .order_by()
         .values("sku_code")
         .annotate(
             title=Max("title"),
-            sales=Coalesce(Sum("paid_amount", filter=in_current), ZERO),
-            units=Coalesce(Sum("quantity", filter=in_current), 0),
-            previous_sales=Coalesce(Sum("paid_amount", filter=in_previous), ZERO),
-            previous_units=Coalesce(Sum("quantity", filter=in_previous), 0),
+            sales=Coalesce(Sum("paid_sales", filter=in_current), ZERO),
+            units=Coalesce(Sum("units_sold", filter=in_current), 0),
+            previous_sales=Coalesce(Sum("paid_sales", filter=in_previous), ZERO),
+            previous_units=Coalesce(Sum("units_sold", filter=in_previous), 0),
         )
         .order_by("sku_code")
+    )
+
+
+def sku_refunds_of_paid(*, date_from: dt.date, date_to: dt.date) -> list[dict[str, Any]]:
+    """Completed refund lines per SKU of the orders paid in a range (the store's). One query.
+
+    From the `DailySkuSummary` store rows; each row: `sku_code`, `amount`,
+    `quantity`; biggest amount first.
+    """
+    from django.db.models import Q
+
+    return list(
+        DailySkuSummary.objects.filter(
+            Q(refunds_of_paid__gt=0) | Q(units_refunded__gt=0),
+            date__gte=date_from,
+            date__lte=date_to,
+            channel__isnull=True,
+        )
+        .order_by()
+        .values("sku_code")
+        .annotate(amount=Sum("refunds_of_paid"), quantity=Sum("units_refunded"))
+        .order_by("-amount", "sku_code")
+    )
+
+
+def refund_reasons_of_paid(*, date_from: dt.date, date_to: dt.date) -> list[dict[str, Any]]:
+    """Completed refunds of the (non-replacement) orders paid in a range, per after-sales reason.
+
+    Each row: reason `code` ("none" for refunds without a case), `amount`,
+    `count`; biggest amount first. One query, joined to the orders by their key.
+    """
+    from django.db.models import F, Value
+    from django.db.models.functions import Coalesce
+
+    from orders.models import Refund, RefundStatus
+
+    return list(
+        Refund.objects.filter(
+            status=RefundStatus.COMPLETED,
+            order__business_date__gte=date_from,
+            order__business_date__lte=date_to,
+            order__kind=OrderKind.NORMAL,
+        )
+        .order_by()
+        .values(code=Coalesce(F("case__reason__code"), Value("none")))
+        .annotate(amount=Sum("amount"), count=Count("pk"))
+        .order_by("-amount", "code")
     )

@@ -16,18 +16,14 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.db.models import (
     Count,
-    DateField,
     DecimalField,
-    Exists,
     ExpressionWrapper,
     F,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
 )
-from django.db.models.functions import Cast, Coalesce, TruncDate
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,6 +35,7 @@ from orders.models import (
     OrderKind,
     OrderLine,
     Refund,
+    RefundLine,
     RefundStatus,
     Shipment,
     ShipmentStatus,
@@ -47,6 +44,7 @@ from promotions.models import AdSpendDay
 from reports.models import (
     MAX_SCORE,
     ChannelFeeRate,
+    DailySkuSummary,
     DailySummary,
     DailyTarget,
     DailyTraffic,
@@ -492,42 +490,100 @@ def _in_store_days(field: str, first: dt.date, last: dt.date) -> tuple[Q, TruncD
 def _line_sums(first: dt.date, last: dt.date) -> dict[Any, dict[str, Any]]:
     """{(day, channel id): items sold and cost of the lines of the days' paid orders}.
 
-    One day is summed order by order through the lines' order index: joined to the
-    whole lines table, PostgreSQL would hash it all for a big sale day. A run of
-    days touches enough lines that the join (one pass over the lines) is cheaper.
+    Sold orders' lines are summed from the days' `DailySkuSummary` channel rows
+    (built first, in the same transaction: `build_days`), so the lines are read
+    once per build; replacements (whose goods cost as much, but sell no items)
+    add the cost of their own few lines.
     """
-    items = Sum("quantity", filter=Q(order__kind=OrderKind.NORMAL))
-    cost = Sum(F("quantity") * Coalesce(F("unit_cost"), ZERO))
-    if first != last:
-        return _by_day(
-            OrderLine.objects.filter(
-                order__business_date__gte=first,
-                order__business_date__lte=last,
-                order__paid_at__isnull=False,
-            )
-            .values(day=F("order__business_date"), channel=F("order__channel"))
-            .annotate(items_sold=items, cost=cost)
-            .order_by()
-        )
-    lines = OrderLine.objects.filter(order=OuterRef("pk")).order_by().values("order")
-    return _by_day(
-        Order.objects.filter(business_date=first, paid_at__isnull=False)
-        .annotate(
-            line_items=Subquery(lines.annotate(total=Sum("quantity")).values("total")),
-            line_cost=Subquery(
-                lines.annotate(total=Sum(F("quantity") * Coalesce(F("unit_cost"), ZERO))).values(
-                    "total"
-                )
-            ),
-        )
-        .values("business_date", "channel")
-        .annotate(
-            items_sold=Sum("line_items", filter=Q(kind=OrderKind.NORMAL)),
-            cost=Sum("line_cost"),
-        )
+    sums = _by_day(
+        DailySkuSummary.objects.filter(date__gte=first, date__lte=last, channel__isnull=False)
+        .values("date", "channel")
+        .annotate(items_sold=Sum("units_sold"), cost=Sum("cost_of_goods"))
         .order_by(),
-        day="business_date",
+        day="date",
     )
+    replacements = (
+        OrderLine.objects.filter(
+            order__business_date__gte=first,
+            order__business_date__lte=last,
+            order__paid_at__isnull=False,
+            order__kind=OrderKind.REPLACEMENT,
+        )
+        .values(day=F("order__business_date"), channel=F("order__channel"))
+        .annotate(cost=Sum(F("quantity") * Coalesce(F("unit_cost"), ZERO)))
+        .order_by()
+    )
+    for key, row in _by_day(replacements).items():
+        line_sums = sums.setdefault(key, {"items_sold": 0, "cost": ZERO})
+        line_sums["cost"] = (line_sums["cost"] or ZERO) + row["cost"]
+    return sums
+
+
+def _lookback_from(column: str) -> str:
+    """SQL for the first day of the new-buyer lookback before the day in `column`."""
+    if connection.vendor == "postgresql":
+        return f"{column} - {NEW_BUYER_LOOKBACK_DAYS}"
+    if connection.vendor == "sqlite":
+        return f"date({column}, '-{NEW_BUYER_LOOKBACK_DAYS} days')"
+    raise NotImplementedError(connection.vendor)
+
+
+def _buyers_between(
+    first: dt.date, last: dt.date
+) -> tuple[dict[tuple[dt.date, int], dict[str, int]], dict[dt.date, dict[str, int]]]:
+    """Paying and new buyers of each day from `first` to `last`: (per channel, of the store).
+
+    Set-based, in one query. Within a run (shorter than the 365-day lookback) a
+    buyer can be new only on their first paying day of the run, and is new there
+    when they paid for no order from 365 days before that day up to the run's
+    first day: one probe of `order_customer_paid_day_idx` per buyer of the run,
+    not one per order. A buyer new on D counts as new in every channel they
+    bought from on D.
+    """
+    orders = Order._meta.db_table
+    sold = "paid_at IS NOT NULL AND kind = %s"
+    sql = f"""
+        WITH run AS (
+            SELECT customer_id, channel_id, business_date FROM {orders}
+            WHERE business_date >= %s AND business_date <= %s AND {sold}
+        ),
+        firsts AS (
+            SELECT customer_id, MIN(business_date) AS first_day FROM run GROUP BY customer_id
+        ),
+        new AS (
+            SELECT f.customer_id, f.first_day FROM firsts f
+            WHERE NOT EXISTS (
+                SELECT 1 FROM {orders} e
+                WHERE e.customer_id = f.customer_id AND e.paid_at IS NOT NULL AND e.kind = %s
+                  AND e.business_date >= {_lookback_from("f.first_day")}
+                  AND e.business_date < %s
+            )
+        ),
+        marked AS (
+            SELECT r.customer_id, r.channel_id, r.business_date, n.customer_id AS new_customer
+            FROM run r
+            LEFT JOIN new n ON n.customer_id = r.customer_id AND n.first_day = r.business_date
+        )
+        SELECT business_date, channel_id, COUNT(DISTINCT customer_id),
+               COUNT(DISTINCT new_customer)
+        FROM marked GROUP BY business_date, channel_id
+        UNION ALL
+        SELECT business_date, NULL, COUNT(DISTINCT customer_id), COUNT(DISTINCT new_customer)
+        FROM marked GROUP BY business_date
+    """
+    by_channel: dict[tuple[dt.date, int], dict[str, int]] = {}
+    store: dict[dt.date, dict[str, int]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [first, last, OrderKind.NORMAL, OrderKind.NORMAL, first])
+        for day, channel_id, paying, new in cursor.fetchall():
+            # SQLite hands the day back as text.
+            day = dt.date.fromisoformat(day) if isinstance(day, str) else day
+            figures = {"paying_buyers": paying, "new_buyers": new}
+            if channel_id is None:
+                store[day] = figures
+            else:
+                by_channel[(day, channel_id)] = figures
+    return by_channel, store
 
 
 def _figures_between(
@@ -541,28 +597,10 @@ def _figures_between(
     # Sales count sold orders only; the cost of goods every paid order's lines (a
     # replacement's goods cost as much as sold ones), less the cost of units that
     # came back to sellable stock on D.
-    earlier_order = Order.objects.filter(
-        customer=OuterRef("customer"),
-        paid_at__isnull=False,
-        kind=OrderKind.NORMAL,
-        business_date__gte=OuterRef("lookback_from"),
-        business_date__lt=OuterRef("business_date"),
-    )
-    paid = (
-        Order.objects.filter(
-            business_date__gte=first, business_date__lte=last, paid_at__isnull=False
-        )
-        .order_by()
-        .annotate(
-            lookback_from=Cast(
-                F("business_date") - dt.timedelta(days=NEW_BUYER_LOOKBACK_DAYS),
-                output_field=DateField(),
-            )
-        )
-        .annotate(has_bought_before=Exists(earlier_order))
-    )
+    paid = Order.objects.filter(
+        business_date__gte=first, business_date__lte=last, paid_at__isnull=False
+    ).order_by()
     sold = Q(kind=OrderKind.NORMAL)
-    new_buyer = sold & Q(has_bought_before=False)
     within_24h = sold & Q(
         shipped_at__isnull=False, shipped_at__lte=F("paid_at") + dt.timedelta(hours=24)
     )
@@ -571,24 +609,13 @@ def _figures_between(
             paid_sales=Sum("paid_total", filter=sold),
             shipping_fees=Sum("shipping_fee", filter=sold),
             paid_orders=Count("pk", filter=sold),
-            paying_buyers=Count("customer", distinct=True, filter=sold),
-            new_buyers=Count("customer", distinct=True, filter=new_buyer),
             discounts=Sum(F("line_discount_total") + F("order_discount_total"), filter=sold),
             shipped_within_24h=Count("pk", filter=within_24h),
         ),
         day="business_date",
     )
+    buyers, store_buyers = _buyers_between(first, last)
     items = cost_of_lines = _line_sums(first, last)
-    store_buyers = _by_day(
-        paid.filter(sold)
-        .values("business_date")
-        .annotate(
-            paying_buyers=Count("customer", distinct=True),
-            new_buyers=Count("customer", distinct=True, filter=new_buyer),
-        ),
-        day="business_date",
-        key=None,
-    )
     received, received_day = _in_store_days("case__received_at", first, last)
     restocked = _by_day(
         AfterSalesLine.objects.filter(received, restocked_quantity__gt=0)
@@ -668,7 +695,7 @@ def _figures_between(
             traffic = traffic_totals.get(key) or traffic_sources.get(key)
             rating = ratings.get(key)
             fee_rates = rates.get((channel.pk, day))
-            paying_buyers = sale.get("paying_buyers", 0)
+            paying_buyers = buyers.get(key, {}).get("paying_buyers", 0)
             figures[channel.pk] = {
                 "paid_sales": paid_sales,
                 "goods_sales": paid_sales - (sale.get("shipping_fees") or ZERO),
@@ -679,7 +706,7 @@ def _figures_between(
                 "visitors": traffic["visitors"] if traffic else None,
                 "page_views": traffic["page_views"] if traffic else None,
                 "buyers_with_traffic": paying_buyers if traffic else 0,
-                "new_buyers": sale.get("new_buyers", 0),
+                "new_buyers": buyers.get(key, {}).get("new_buyers", 0),
                 "refunds": refunds.get(key, {}).get("refunds") or ZERO,
                 "refunded_orders": refunds.get(key, {}).get("refunded_orders", 0),
                 "refunds_of_paid": refunds_of_paid.get(key, {}).get("refunds_of_paid") or ZERO,
@@ -704,8 +731,9 @@ def _figures_between(
                 "sales_target": targets.get(key),
                 **_service_part(service.get(key)),
             }
-        buyers = store_buyers.get(day, {"paying_buyers": 0, "new_buyers": 0})
-        store = _store_figures(figures, buyers)
+        store = _store_figures(
+            figures, store_buyers.get(day, {"paying_buyers": 0, "new_buyers": 0})
+        )
         store.update(
             other_costs=expenses[day],
             **ad_spend[day],
@@ -834,8 +862,11 @@ def build_days(first: dt.date, last: dt.date) -> dict[dt.date, list[DailySummary
     if connection.vendor == "postgresql":
         # A big day's aggregates cost enough for PostgreSQL to JIT-compile them, which
         # takes longer (some 100 ms a query) than the few thousand rows take to sum.
+        # The per-SKU rows of a run sort some 100,000 lines: in memory, not on disk.
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL jit = off")
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+    _build_sku_days(first, last)
     wanted = _figures_between(first, last)
     existing = {
         (row.date, row.channel_id): row
@@ -862,12 +893,117 @@ def build_days(first: dt.date, last: dt.date) -> dict[dt.date, list[DailySummary
             built.setdefault(day, []).append(row)
     # A channel deleted since the last build leaves no stale row behind.
     DailySummary.objects.filter(pk__in=[row.pk for row in existing.values()]).delete()
-    # Row by row: bulk_update's CASE expressions cost more in Python (some 50 ms a
-    # row) than a plain UPDATE per row costs the database.
-    for row in changed_rows:
-        row.save(update_fields=_BUILT_FIELDS)
+    _update_summary_rows(changed_rows)
     DailySummary.objects.bulk_create(new_rows, batch_size=BULK_BATCH_ROWS)
     return built
+
+
+def _update_summary_rows(rows: list[DailySummary]) -> None:
+    """Write the built fields of existing summary rows: one UPDATE … FROM (VALUES …) a batch.
+
+    bulk_update's CASE expressions cost more in Python (some 50 ms a row) than
+    the database takes; elsewhere than on PostgreSQL, a plain UPDATE per row.
+    """
+    if connection.vendor != "postgresql":
+        for row in rows:
+            row.save(update_fields=_BUILT_FIELDS)
+        return
+    fields = [DailySummary._meta.get_field(name) for name in _BUILT_FIELDS]
+    quote = connection.ops.quote_name
+    # Cast each value: a VALUES list would otherwise type its columns from text.
+    placeholder = "(%s::bigint, {})".format(
+        ", ".join(f"%s::{field.cast_db_type(connection)}" for field in fields)
+    )
+    assignments = ", ".join(f"{quote(field.column)} = v.{quote(field.column)}" for field in fields)
+    names = ", ".join(quote(field.column) for field in fields)
+    table = quote(DailySummary._meta.db_table)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), BULK_BATCH_ROWS):
+            batch = rows[start : start + BULK_BATCH_ROWS]
+            params: list[Any] = []
+            for row in batch:
+                params.append(row.pk)
+                params += [
+                    field.get_db_prep_save(getattr(row, field.attname), connection)
+                    for field in fields
+                ]
+            cursor.execute(
+                f"UPDATE {table} AS s SET {assignments} "
+                f"FROM (VALUES {', '.join([placeholder] * len(batch))}) AS v(id, {names}) "
+                "WHERE s.id = v.id",
+                params,
+            )
+
+
+def _build_sku_days(first: dt.date, last: dt.date) -> None:
+    """Replace the `DailySkuSummary` rows of the days `first`..`last`: three statements.
+
+    The channel rows are one INSERT … SELECT over the lines of the days' paid
+    (non-replacement) orders, with their completed refund lines; the store rows
+    are then the channel rows added up. Nothing passes through Python.
+    """
+    sku_table = DailySkuSummary._meta.db_table
+    order_table = Order._meta.db_table
+    line_table = OrderLine._meta.db_table
+    refund_table = Refund._meta.db_table
+    refund_line_table = RefundLine._meta.db_table
+    columns = (
+        "date, channel_id, variant_id, sku_code, title, "
+        "units_sold, paid_sales, cost_of_goods, units_refunded, refunds_of_paid"
+    )
+    in_days = "o.business_date >= %s AND o.business_date <= %s"
+    line_columns = "l.id, l.variant_id, l.sku_code, l.title, l.quantity, l.paid_amount, l.unit_cost"
+    if connection.vendor == "postgresql":
+        # Each order's lines through the lines' order index. Left to itself, PostgreSQL
+        # hashes the whole lines table for a big day (0.5 s for a sale day) although
+        # the day's lines lie together; OFFSET 0 keeps the lateral subquery a loop.
+        lines_of_each_order = (
+            f"CROSS JOIN LATERAL (SELECT {line_columns} FROM {line_table} l "
+            "WHERE l.order_id = o.id OFFSET 0) l"
+        )
+    else:
+        lines_of_each_order = f"JOIN {line_table} l ON l.order_id = o.id"
+    paid = f"{in_days} AND o.paid_at IS NOT NULL AND o.kind = %s"
+    with connection.cursor() as cursor:
+        # One statement per kind of row: each uses its own (partial) unique index.
+        for kind in ("channel_id IS NULL", "channel_id IS NOT NULL"):
+            cursor.execute(
+                f"DELETE FROM {sku_table} WHERE date >= %s AND date <= %s AND {kind}", [first, last]
+            )
+        cursor.execute(
+            f"""
+            INSERT INTO {sku_table} ({columns})
+            SELECT o.business_date, o.channel_id, l.variant_id, MAX(l.sku_code), MAX(l.title),
+                   SUM(l.quantity), SUM(l.paid_amount),
+                   SUM(l.quantity * COALESCE(l.unit_cost, 0)),
+                   COALESCE(SUM(r.quantity), 0), COALESCE(SUM(r.amount), 0)
+            FROM {order_table} o
+            {lines_of_each_order}
+            LEFT JOIN (
+                SELECT rl.line_id, SUM(rl.quantity) AS quantity, SUM(rl.amount) AS amount
+                FROM {refund_line_table} rl
+                JOIN {refund_table} rf ON rf.id = rl.refund_id
+                JOIN {order_table} o ON o.id = rf.order_id
+                WHERE rf.status = %s AND {paid}
+                GROUP BY rl.line_id
+            ) r ON r.line_id = l.id
+            WHERE {paid}
+            GROUP BY o.business_date, o.channel_id, l.variant_id
+            """,
+            [RefundStatus.COMPLETED, first, last, OrderKind.NORMAL, first, last, OrderKind.NORMAL],
+        )
+        cursor.execute(
+            f"""
+            INSERT INTO {sku_table} ({columns})
+            SELECT date, NULL, variant_id, MAX(sku_code), MAX(title), SUM(units_sold),
+                   SUM(paid_sales), SUM(cost_of_goods), SUM(units_refunded),
+                   SUM(refunds_of_paid)
+            FROM {sku_table}
+            WHERE date >= %s AND date <= %s AND channel_id IS NOT NULL
+            GROUP BY date, variant_id
+            """,
+            [first, last],
+        )
 
 
 def build_day(day: dt.date) -> list[DailySummary]:

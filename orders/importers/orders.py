@@ -118,10 +118,15 @@ class OrderImport(ImportKind):
     # not the warehouse (which ships from the console) nor marketing.
     capability = Capability.HANDLE_AFTER_SALES
     natural_key = ("channel", "order_no", "sku_code")
-    batch_size = 500
+    # Each batch costs a dozen statements whatever its size; 2,000 rows keep the
+    # statements' parameter lists and the objects held at once reasonable.
+    batch_size = 2000
     # New orders are written a batch at a time (orders.services.bulk_intake); False
     # writes them one order at a time, the path the set-based one is checked against.
     set_based = True
+    # `clean` reads only look-ups fixed for the file (channels, SKUs, carriers), so
+    # the rows checked in the first pass are written as they are (storeops.imports.runner).
+    reuses_checked_rows = True
     columns = (
         Column(
             "channel",
@@ -454,19 +459,33 @@ class OrderImport(ImportKind):
                 complete.append(pending.pop(key))
         if not self.set_based:
             return _write_order_by_order(complete, context)
-        try:
-            outcomes = bulk_intake.import_orders(
-                orders=[_imported_order(group) for group in complete],
-                by=context.user,
-                source=context.source_name,
-            )
-        except bulk_intake.BatchOrderError as error:
-            raise RowError(str(error), row=complete[error.position][0].number) from error
+        # Orders stored with this status or a later one are unchanged: found with one
+        # query, so importing the same export again reads and writes nothing else.
+        statuses = _stored_statuses(complete)
+        moving = [group for group in complete if _moves(group, statuses)]
+        outcomes: dict[int, str] = {}
+        if moving:
+            try:
+                written = bulk_intake.import_orders(
+                    orders=[_imported_order(group) for group in moving],
+                    by=context.user,
+                    source=context.source_name,
+                )
+            except bulk_intake.BatchOrderError as error:
+                raise RowError(str(error), row=moving[error.position][0].number) from error
+            outcomes = {id(group): outcome for group, outcome in zip(moving, written, strict=True)}
         return [
-            Outcome(outcome)
-            for group, outcome in zip(complete, outcomes, strict=True)
+            Outcome(outcomes.get(id(group), Outcome.UNCHANGED))
+            for group in complete
             for _row in group
         ]
+
+
+def _moves(group: list, statuses: dict[tuple, str]) -> bool:
+    """Whether the order of ``group`` is new or its status moves forward."""
+    first = group[0].values
+    stored = statuses.get((first["channel"].pk, first["order_no"]))
+    return stored is None or services.is_forward(stored, first["status"])
 
 
 def _write_order_by_order(complete: list[list], context: ImportContext) -> list[Outcome]:
@@ -474,9 +493,7 @@ def _write_order_by_order(complete: list[list], context: ImportContext) -> list[
     statuses = _stored_statuses(complete)
     outcomes: list[Outcome] = []
     for group in complete:
-        first = group[0].values
-        stored = statuses.get((first["channel"].pk, first["order_no"]))
-        if stored is not None and not services.is_forward(stored, first["status"]):
+        if not _moves(group, statuses):
             outcomes.extend([Outcome.UNCHANGED] * len(group))
             continue
         try:

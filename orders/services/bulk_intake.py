@@ -58,6 +58,11 @@ from orders.services.imports import (
 from orders.services.intake import _build_lines
 from orders.services.review import ADDRESS_FIELDS
 from storeops import business_day
+from storeops.copy_insert import insert_all, insert_rows
+
+# A timeline row as insert_rows takes it: the order's id, then no case, then what
+# _event keeps (kind, message, before, after, by, at).
+EVENT_FIELDS = ("order_id", "case_id", "kind", "message", "before", "after", "by_id", "created_at")
 
 # New orders in these statuses are written set-based; any other goes order by order.
 BULK_STATUSES = frozenset({OrderStatus.PENDING_PAYMENT, OrderStatus.PAID})
@@ -153,7 +158,7 @@ class _NewOrder:
         self.data = data
         self.order: Order | None = None
         self.lines: list[OrderLine] = []
-        self.events: list[OrderEvent] = []
+        self.events: list[tuple] = []
         self.shortage: InsufficientStock | None = None
 
 
@@ -165,6 +170,11 @@ def _create_orders(run: list[tuple[int, ImportedOrder]], *, by: Any, why: str) -
         except OrderError as error:
             raise BatchOrderError(error, item.position) from error
     paid = [item for item in new if item.data.status == OrderStatus.PAID]
+    # Translated once per run, not once per order.
+    paid_reason = str(_("Order %(order_no)s paid"))
+    imported = str(_("Imported from the channel"))
+    released = str(_("All checks passed: released to the warehouse."))
+    reason_labels = {reason.value: str(reason.label) for reason in ReviewReason}
     warehouse = _warehouse(paid)
     customers = customer_services.match_or_create_customers(
         buyers=[
@@ -188,7 +198,7 @@ def _create_orders(run: list[tuple[int, ImportedOrder]], *, by: Any, why: str) -
             groups=[
                 (
                     [inventory.ReservationLine(line.variant, line.quantity) for line in item.lines],
-                    str(_("Order %(order_no)s paid") % {"order_no": item.order.order_no}),
+                    paid_reason % {"order_no": item.order.order_no},
                     "order",
                 )
                 for item in paid
@@ -215,7 +225,7 @@ def _create_orders(run: list[tuple[int, ImportedOrder]], *, by: Any, why: str) -
             by=by,
             at=order.placed_at,
             now=now,
-            message=_("Imported from the channel"),
+            message=imported,
             after={"paid_total": str(order.paid_total), "lines": len(item.lines)},
         )
         is_paid = item.data.status == OrderStatus.PAID
@@ -256,28 +266,30 @@ def _create_orders(run: list[tuple[int, ImportedOrder]], *, by: Any, why: str) -
             )
             order.review_reasons = reasons
             order.review_state = ReviewState.EXCEPTION if reasons else ReviewState.RELEASED
-            labels = [str(ReviewReason(reason).label) for reason in reasons]
+            labels = [reason_labels[reason] for reason in reasons]
             _event(
                 item,
                 EventKind.REVIEWED,
                 by=by,
                 now=now,
-                message="; ".join(labels)
-                if labels
-                else _("All checks passed: released to the warehouse."),
+                message="; ".join(labels) if labels else released,
                 after={"review_state": order.review_state, "review_reasons": reasons},
             )
         duplicates.add(order)
         _event(item, EventKind.NOTE, by=by, now=now, message=why, after={"status": order.status})
-    Order.objects.bulk_create([item.order for item in new])
+    insert_all([item.order for item in new])
     for item in new:
         for line in item.lines:
             line.order = item.order
     if reservations is not None:
         reservations.write(document_ids=[str(item.order.pk) for item in paid])
-    OrderLine.objects.bulk_create([line for item in new for line in item.lines])
+    insert_all([line for item in new for line in item.lines])
     customer_services.record_orders_paid(payments=payments)
-    OrderEvent.objects.bulk_create([event for item in new for event in item.events])
+    insert_rows(
+        OrderEvent,
+        fields=EVENT_FIELDS,
+        rows=[(item.order.pk, None, *event) for item in new for event in item.events],
+    )
 
 
 def _build_order(data: ImportedOrder, *, by: Any) -> tuple[Order, list[OrderLine]]:
@@ -489,15 +501,7 @@ def _event(
     after: dict | None = None,
     at: dt.datetime | None = None,
 ) -> None:
-    """A timeline row as ``record_event`` writes it, kept for one bulk insert."""
+    """A timeline row as ``record_event`` writes it, kept for one insert (see EVENT_FIELDS)."""
     item.events.append(
-        OrderEvent(
-            order=item.order,
-            kind=kind,
-            message=str(message),
-            before={},
-            after=after or {},
-            by=by if getattr(by, "pk", None) else None,
-            created_at=at or now,
-        )
+        (kind, str(message), {}, after or {}, getattr(by, "pk", None) or None, at or now)
     )

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -29,7 +30,26 @@ def record_event(
     at: dt.datetime | None = None,
 ) -> OrderEvent:
     """Append one timeline row; the caller holds the transaction."""
-    return OrderEvent.objects.create(
+    event = build_event(
+        order=order, kind=kind, by=by, message=message, before=before, after=after, case=case, at=at
+    )
+    event.save(force_insert=True)
+    return event
+
+
+def build_event(
+    *,
+    order: Order,
+    kind: EventKind,
+    by: Any,
+    message: Any = "",
+    before: dict | None = None,
+    after: dict | None = None,
+    case: AfterSalesCase | None = None,
+    at: dt.datetime | None = None,
+) -> OrderEvent:
+    """One timeline row as :func:`record_event` writes it, not saved: for ``bulk_create``."""
+    return OrderEvent(
         order=order,
         case=case,
         kind=kind,
@@ -142,3 +162,24 @@ def unit_cost_at(variant: Variant, moment: dt.datetime) -> Decimal:
         .first()
     )
     return change if change is not None else variant.cost_price
+
+
+def unit_costs_at(variants: Iterable[Variant], moment: dt.datetime) -> dict[int, Decimal]:
+    """:func:`unit_cost_at` for several SKUs at one moment, by variant id, in one query."""
+    by_pk = {variant.pk: variant for variant in variants}
+    latest = (
+        VariantPriceChange.objects.filter(
+            variant=OuterRef("pk"), kind=PriceKind.COST, effective_at__lte=moment
+        )
+        .order_by("-effective_at", "-pk")
+        .values("new_amount")[:1]
+    )
+    changes = dict(
+        Variant.objects.filter(pk__in=sorted(by_pk))
+        .annotate(cost=Subquery(latest))
+        .values_list("pk", "cost")
+    )
+    return {
+        pk: changes[pk] if changes.get(pk) is not None else variant.cost_price
+        for pk, variant in by_pk.items()
+    }

@@ -19,19 +19,29 @@ from customers.services import CustomerError
 from inventory import selectors as inventory_selectors
 from inventory.models import Warehouse
 from orders.errors import OrderError
-from orders.models import EventKind, Order, OrderKind, OrderLine, OrderStatus, ReviewReason
+from orders.models import (
+    EventKind,
+    Order,
+    OrderEvent,
+    OrderKind,
+    OrderLine,
+    OrderSettings,
+    OrderStatus,
+    ReviewReason,
+)
 from orders.services import review
 from orders.services.common import (
     allocate,
+    build_event,
     check_amount,
     check_quantity,
     check_transition,
     check_user,
     lock_order,
     record_event,
-    unit_cost_at,
+    unit_costs_at,
 )
-from orders.services.stock import reserve_missing
+from orders.services.stock import reserve_missing, reserve_new_lines, reserved_event
 from storeops import business_day, money
 
 
@@ -158,15 +168,16 @@ def create_order(
         if timezone.is_naive(paid_at):
             raise OrderError(_("The payment time must carry a time zone."), code="naive_datetime")
         # Paid on arrival: the cost snapshot goes in with the lines (no UPDATE per line).
+        costs = unit_costs_at([line.variant for line in built], paid_at)
         for line in built:
-            line.unit_cost = unit_cost_at(line.variant, paid_at)
+            line.unit_cost = costs[line.variant.pk]
     try:
         with transaction.atomic():
             if customer is None:
                 customer = customer_services.match_or_create_customer(
                     channel=channel, buyer_id=buyer_nickname, phone=phone, name=recipient_name
                 )
-            order = Order.objects.create(
+            order = Order(
                 channel=channel,
                 order_no=order_no,
                 kind=kind,
@@ -192,10 +203,7 @@ def create_order(
                 replaces_order=replaces_order,
                 created_by=by if getattr(by, "pk", None) else None,
             )
-            for line in built:
-                line.order = order
-            OrderLine.objects.bulk_create(built)
-            record_event(
+            created_event = build_event(
                 order=order,
                 kind=EventKind.CREATED,
                 by=by,
@@ -203,13 +211,16 @@ def create_order(
                 message=_("Imported from the channel") if is_imported else "",
                 after={"paid_total": str(paid_total), "lines": len(built)},
             )
-            if paid_at is not None:
-                # The order row is new in this transaction, so no one else can see it,
-                # let alone lock it: pay it as it is, without re-reading it.
-                check_transition(
-                    order, to=OrderStatus.PAID, allowed_from=[OrderStatus.PENDING_PAYMENT]
+            if paid_at is None:
+                order.save(force_insert=True)
+                for line in built:
+                    line.order = order
+                OrderLine.objects.bulk_create(built)
+                created_event.save(force_insert=True)
+            else:
+                _store_paid_order(
+                    order=order, lines=built, created_event=created_event, by=by, paid_at=paid_at
                 )
-                _record_payment(order=order, by=by, paid_at=paid_at, has_unit_costs=True)
     except CustomerError as error:
         raise OrderError(str(error), code="unknown_buyer") from error
     except IntegrityError:
@@ -219,6 +230,86 @@ def create_order(
             raise
         return existing, False
     return order, True
+
+
+def _store_paid_order(
+    *,
+    order: Order,
+    lines: list[OrderLine],
+    created_event: OrderEvent,
+    by: Any,
+    paid_at: dt.datetime,
+) -> None:
+    """Store a new order paid on arrival: :func:`pay_order`'s outcome, fewest statements.
+
+    The same rows as storing the order and then paying it, but the status,
+    warehouse, business date and review outcome go into the order's INSERT,
+    the reservations onto the lines before their INSERT, and the timeline in
+    one INSERT. The review checks run before the order is stored, so the
+    duplicate check cannot see the order itself. The caller holds the
+    transaction; the new row is visible to no one else, so it needs no lock.
+    """
+    check_transition(order, to=OrderStatus.PAID, allowed_from=[OrderStatus.PENDING_PAYMENT])
+    _set_paid(order=order, paid_at=paid_at)
+    rules = OrderSettings.load()
+    is_new_buyer = order.customer.order_count == 0
+    review.set_review(
+        order=order,
+        reasons=review.review_reasons(
+            order=order, is_new_buyer=is_new_buyer, stock_short=False, rules=rules
+        ),
+    )
+    order.save(force_insert=True)
+    for line in lines:
+        line.order = order
+    paid_event = _paid_event(order=order, by=by, paid_at=paid_at)
+    shortage = reserve_new_lines(order=order, lines=lines, by=by)
+    if shortage is None:
+        stock_event = reserved_event(
+            order=order, needed=[(line, line.quantity) for line in lines], by=by
+        )
+    elif not order.is_imported:
+        raise OrderError(str(shortage), code="insufficient_stock", **shortage.details)
+    else:
+        stock_event = build_event(
+            order=order, kind=EventKind.STOCK_SHORT, by=by, message=str(shortage)
+        )
+        if rules.check_stock:
+            review.set_review(
+                order=order, reasons=[str(ReviewReason.OUT_OF_STOCK), *order.review_reasons]
+            )
+            order.save(update_fields=["review_state", "review_reasons", "updated_at"])
+    OrderLine.objects.bulk_create(lines)
+    if order.kind == OrderKind.NORMAL:
+        customer_services.record_order_paid(
+            customer=order.customer, amount=order.paid_total, paid_at=paid_at
+        )
+    OrderEvent.objects.bulk_create(
+        [created_event, paid_event, stock_event, review.reviewed_event(order=order, by=by)]
+    )
+
+
+def _set_paid(*, order: Order, paid_at: dt.datetime) -> None:
+    if order.warehouse is None:
+        order.warehouse = inventory_selectors.default_warehouse()
+        if order.warehouse is None:
+            raise OrderError(
+                _("No default warehouse is set up to ship this order from."),
+                code="no_warehouse",
+            )
+    order.paid_at = paid_at
+    order.business_date = business_day.of(paid_at)
+    order.status = OrderStatus.PAID
+
+
+def _paid_event(*, order: Order, by: Any, paid_at: dt.datetime) -> OrderEvent:
+    return build_event(
+        order=order,
+        kind=EventKind.PAID,
+        by=by,
+        at=paid_at,
+        after={"paid_total": str(order.paid_total), "business_date": str(order.business_date)},
+    )
 
 
 def pay_order(*, order: Order, by: Any, paid_at: dt.datetime | None = None) -> Order:
@@ -239,38 +330,19 @@ def pay_order(*, order: Order, by: Any, paid_at: dt.datetime | None = None) -> O
         if order.paid_at is not None and order.status in review.PAYABLE_REPEAT_STATUSES:
             return order
         check_transition(order, to=OrderStatus.PAID, allowed_from=[OrderStatus.PENDING_PAYMENT])
-        _record_payment(order=order, by=by, paid_at=paid_at, has_unit_costs=False)
+        _record_payment(order=order, by=by, paid_at=paid_at)
     return order
 
 
-def _record_payment(*, order: Order, by: Any, paid_at: dt.datetime, has_unit_costs: bool) -> None:
-    """The writes of :func:`pay_order` on an order the caller has locked (or just created).
-
-    ``has_unit_costs``: the lines were stored with their cost snapshot at ``paid_at``.
-    """
-    if order.warehouse is None:
-        order.warehouse = inventory_selectors.default_warehouse()
-        if order.warehouse is None:
-            raise OrderError(
-                _("No default warehouse is set up to ship this order from."),
-                code="no_warehouse",
-            )
-    order.paid_at = paid_at
-    order.business_date = business_day.of(paid_at)
-    order.status = OrderStatus.PAID
+def _record_payment(*, order: Order, by: Any, paid_at: dt.datetime) -> None:
+    """The writes of :func:`pay_order` on an order the caller has locked."""
+    _set_paid(order=order, paid_at=paid_at)
     order.save(update_fields=["paid_at", "business_date", "status", "warehouse", "updated_at"])
-    if not has_unit_costs:
-        for line in order.lines.select_related("variant"):
-            OrderLine.objects.filter(pk=line.pk).update(
-                unit_cost=unit_cost_at(line.variant, paid_at)
-            )
-    record_event(
-        order=order,
-        kind=EventKind.PAID,
-        by=by,
-        at=paid_at,
-        after={"paid_total": str(order.paid_total), "business_date": str(order.business_date)},
-    )
+    lines = list(order.lines.select_related("variant"))
+    costs = unit_costs_at([line.variant for line in lines], paid_at)
+    for line in lines:
+        OrderLine.objects.filter(pk=line.pk).update(unit_cost=costs[line.variant.pk])
+    _paid_event(order=order, by=by, paid_at=paid_at).save(force_insert=True)
     is_new_buyer = order.customer.order_count == 0
     shortage = reserve_missing(order=order, by=by)
     if shortage is not None:

@@ -24,6 +24,7 @@ from orders.errors import OrderError
 from orders.models import (
     EventKind,
     Order,
+    OrderEvent,
     OrderLine,
     OrderSettings,
     OrderStatus,
@@ -34,6 +35,7 @@ from orders.models import (
     ShipmentStatus,
 )
 from orders.services.common import (
+    build_event,
     check_quantity,
     check_user,
     lock_order,
@@ -56,9 +58,14 @@ EDITABLE_STATUSES = (OrderStatus.PENDING_PAYMENT, OrderStatus.PAID)
 ADDRESS_FIELDS = ("recipient_name", "phone", "province", "city", "address")
 
 
-def review_reasons(*, order: Order, is_new_buyer: bool, stock_short: bool) -> list[str]:
-    """The review checks an order fails, as ``ReviewReason`` codes (empty: it passes)."""
-    rules = OrderSettings.load()
+def review_reasons(
+    *, order: Order, is_new_buyer: bool, stock_short: bool, rules: OrderSettings | None = None
+) -> list[str]:
+    """The review checks an order fails, as ``ReviewReason`` codes (empty: it passes).
+
+    ``rules``: the settings row when the caller has read it already.
+    """
+    rules = rules or OrderSettings.load()
     reasons = []
     if stock_short and rules.check_stock:
         reasons.append(ReviewReason.OUT_OF_STOCK)
@@ -90,30 +97,37 @@ def _has_recent_duplicate(order: Order, *, minutes: int) -> bool:
         same_recipient |= Q(province=order.province, city=order.city, address=order.address)
     if not same_recipient:
         return False
-    return (
-        Order.objects.filter(same_recipient)
-        .filter(
-            placed_at__gte=order.placed_at - window,
-            placed_at__lte=order.placed_at + window,
-        )
-        .exclude(pk=order.pk)
-        .exclude(status__in=[OrderStatus.CANCELLED, OrderStatus.CLOSED])
-        .exists()
+    others = Order.objects.filter(same_recipient).filter(
+        placed_at__gte=order.placed_at - window,
+        placed_at__lte=order.placed_at + window,
     )
+    if order.pk is not None:  # else checked before the new order is stored
+        others = others.exclude(pk=order.pk)
+    return others.exclude(status__in=[OrderStatus.CANCELLED, OrderStatus.CLOSED]).exists()
 
 
 def apply_review(*, order: Order, reasons: list[str], by: Any) -> None:
     """Release the order, or send it to the exception queue with its reasons."""
+    set_review(order=order, reasons=reasons)
+    order.save(update_fields=["review_state", "review_reasons", "updated_at"])
+    reviewed_event(order=order, by=by).save(force_insert=True)
+
+
+def set_review(*, order: Order, reasons: list[str]) -> None:
+    """The outcome of the checks on the order in memory; the caller stores it."""
     order.review_state = ReviewState.EXCEPTION if reasons else ReviewState.RELEASED
     order.review_reasons = reasons
-    order.save(update_fields=["review_state", "review_reasons", "updated_at"])
-    labels = [str(ReviewReason(reason).label) for reason in reasons]
-    record_event(
+
+
+def reviewed_event(*, order: Order, by: Any) -> OrderEvent:
+    """The timeline row of :func:`set_review`'s outcome, not saved yet."""
+    labels = [str(ReviewReason(reason).label) for reason in order.review_reasons]
+    return build_event(
         order=order,
         kind=EventKind.REVIEWED,
         by=by,
         message="; ".join(labels) if labels else _("All checks passed: released to the warehouse."),
-        after={"review_state": order.review_state, "review_reasons": reasons},
+        after={"review_state": order.review_state, "review_reasons": order.review_reasons},
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
@@ -10,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from inventory import services as inventory
 from inventory.errors import InsufficientStock, StockError
 from orders.errors import OrderError
-from orders.models import EventKind, Order, OrderLine
-from orders.services.common import record_event
+from orders.models import EventKind, Order, OrderEvent, OrderLine
+from orders.services.common import build_event, record_event
 
 
 def reserve_missing(*, order: Order, by: Any) -> InsufficientStock | None:
@@ -27,32 +28,81 @@ def reserve_missing(*, order: Order, by: Any) -> InsufficientStock | None:
     needed = [(line, quantity) for line, quantity in needed if quantity > 0]
     if not needed:
         return None
-    try:
-        with transaction.atomic():
-            for line, quantity in needed:
-                inventory.reserve(
-                    variant=line.variant,
-                    warehouse=order.warehouse,
-                    quantity=quantity,
-                    by=by,
-                    reason=str(_("Order %(order_no)s paid") % {"order_no": order.order_no}),
-                    document_type="order",
-                    document_id=str(order.pk),
-                )
-    except InsufficientStock as shortage:
+    shortage = _reserve(order=order, needed=needed, by=by)
+    if shortage is not None:
         return shortage
     for line, quantity in needed:
         OrderLine.objects.filter(pk=line.pk).update(
             reserved_quantity=line.reserved_quantity + quantity
         )
-    record_event(
+    reserved_event(order=order, needed=needed, by=by).save(force_insert=True)
+    return None
+
+
+def reserve_new_lines(
+    *, order: Order, lines: Sequence[OrderLine], by: Any
+) -> InsufficientStock | None:
+    """Reserve every unit of the lines of an order being created, all lines or none.
+
+    The lines are not stored yet: their ``reserved_quantity`` is set here, so
+    they go into the database with it (no UPDATE per line). Returns the
+    shortage (and reserves nothing) when a line cannot be covered. The order
+    row is stored, new in the caller's transaction; the caller writes the
+    timeline row (see :func:`reserved_event`).
+    """
+    needed = [(line, line.quantity) for line in lines]
+    shortage = _reserve(order=order, needed=needed, by=by)
+    if shortage is None:
+        for line, quantity in needed:
+            line.reserved_quantity = quantity
+    return shortage
+
+
+def _reserve(
+    *, order: Order, needed: Sequence[tuple[OrderLine, int]], by: Any
+) -> InsufficientStock | None:
+    """The stock side of a reservation: every ``(line, quantity)`` or none."""
+    reason = str(_("Order %(order_no)s paid") % {"order_no": order.order_no})
+
+    def reserve_each() -> None:
+        # Stock rows are locked in SKU order (as the batch import locks them):
+        # two orders holding the same SKUs in opposite order cannot deadlock.
+        for line, quantity in sorted(
+            needed, key=lambda item: (item[0].variant_id, item[0].pk or 0)
+        ):
+            inventory.reserve(
+                variant=line.variant,
+                warehouse=order.warehouse,
+                quantity=quantity,
+                by=by,
+                reason=reason,
+                document_type="order",
+                document_id=str(order.pk),
+                in_callers_transaction=True,
+            )
+
+    try:
+        if len(needed) == 1:
+            # A refused single reservation writes nothing: no rollback point needed.
+            reserve_each()
+        else:
+            # A refusal on a later line must undo the earlier ones.
+            with transaction.atomic():
+                reserve_each()
+    except InsufficientStock as shortage:
+        return shortage
+    return None
+
+
+def reserved_event(*, order: Order, needed: Sequence[tuple[OrderLine, int]], by: Any) -> OrderEvent:
+    """The timeline row of a reservation, not saved yet."""
+    return build_event(
         order=order,
         kind=EventKind.STOCK_RESERVED,
         by=by,
         message=", ".join(f"{line.sku_code} × {quantity}" for line, quantity in needed),
         after={line.sku_code: quantity for line, quantity in needed},
     )
-    return None
 
 
 def release_line(*, order: Order, line: OrderLine, quantity: int, by: Any, reason: Any) -> int:

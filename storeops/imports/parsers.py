@@ -15,6 +15,7 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -30,6 +31,11 @@ Parser = Callable[[str], Any]
 _CURRENCY_MARKS = re.compile(r"^[¥￥$]|^(CNY|RMB)\s*|\s*(元|CNY|RMB)$", re.IGNORECASE)
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _PLAIN = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+# Most cells of an export are plain ("89.00", "2", "2026-03-01 10:00:00") and repeat
+# often; they skip the general cleaning, and their values (immutable) are memoised
+# up to this many distinct texts per parser.
+_MEMO_LIMIT = 4096
+_PLAIN_AMOUNT = re.compile(r"\d{1,12}(\.\d{1,6})?")
 
 
 def text(max_length: int | None = None) -> Parser:
@@ -58,7 +64,18 @@ def _number_text(raw: str) -> str:
 def decimal(*, places: int = 2, minimum: Decimal | None = None) -> Parser:
     """An exact decimal; `¥1,299.00`, `1299`, `RMB 12.5` and `12.5元` all read."""
 
+    known: dict[str, Decimal] = {}
+
     def parse(raw: str) -> Decimal:
+        value = known.get(raw)
+        if value is not None:
+            return value
+        value = read(raw)
+        if len(known) < _MEMO_LIMIT and _PLAIN_AMOUNT.fullmatch(raw):
+            known[raw] = value
+        return value
+
+    def read(raw: str) -> Decimal:
         try:
             value = Decimal(_number_text(raw))
         except InvalidOperation as error:  # pragma: no cover - the pattern rules this out
@@ -84,14 +101,7 @@ money = decimal
 
 def integer(*, minimum: int | None = None, maximum: int | None = None) -> Parser:
     def parse(raw: str) -> int:
-        cleaned = _number_text(raw)
-        try:
-            value = Decimal(cleaned)
-        except InvalidOperation as error:  # pragma: no cover
-            raise CellError(_("“%(value)s” is not a whole number") % {"value": raw}) from error
-        if value != value.to_integral_value():
-            raise CellError(_("“%(value)s” is not a whole number") % {"value": raw})
-        number = int(value)
+        number = int(raw) if raw.isascii() and raw.isdigit() else read(raw)
         if minimum is not None and number < minimum:
             raise CellError(
                 _("%(value)s is below the minimum of %(minimum)s")
@@ -103,6 +113,16 @@ def integer(*, minimum: int | None = None, maximum: int | None = None) -> Parser
                 % {"value": raw, "maximum": maximum}
             )
         return number
+
+    def read(raw: str) -> int:
+        cleaned = _number_text(raw)
+        try:
+            value = Decimal(cleaned)
+        except InvalidOperation as error:  # pragma: no cover
+            raise CellError(_("“%(value)s” is not a whole number") % {"value": raw}) from error
+        if value != value.to_integral_value():
+            raise CellError(_("“%(value)s” is not a whole number") % {"value": raw})
+        return int(value)
 
     parse.kind = gettext_lazy("whole number")
     return parse
@@ -169,7 +189,22 @@ def datetime() -> Parser:
     exports write it); with an offset (`2026-03-01T10:00:00+00:00`) as given.
     """
 
+    # Aware moments by text, per store time zone (a test may change the zone).
+    known: dict[str, dict[str, dt.datetime]] = {}
+
     def parse(raw: str) -> dt.datetime:
+        zone_known = known.get(settings.STORE_TIMEZONE)
+        if zone_known is None:
+            zone_known = known[settings.STORE_TIMEZONE] = {}
+        moment = zone_known.get(raw)
+        if moment is None:
+            moment = read(raw)
+            if len(zone_known) >= _MEMO_LIMIT:
+                zone_known.clear()
+            zone_known[raw] = moment
+        return moment
+
+    def read(raw: str) -> dt.datetime:
         moment = None
         normalised = raw.replace("Z", "+00:00") if raw.endswith("Z") else raw
         try:

@@ -101,6 +101,8 @@ def _size_of(stream: IO[bytes]) -> int:
 
 def _clean_cell(value: str) -> str:
     value = value.strip()
+    if not value.startswith('="'):
+        return value
     match = _EXCEL_TEXT.match(value)  # ="0012" is how exports keep leading zeros
     return match.group(1).strip() if match else value
 
@@ -210,7 +212,7 @@ class CsvTable(Table):
                 cells = self._next()
             except StopIteration:
                 return
-            if not any(cell.strip() for cell in cells):
+            if not "".join(cells).strip():
                 continue
             # Row numbers count records (as Excel shows them), so a quoted cell
             # spanning several lines stays one row.

@@ -1,19 +1,26 @@
 """Run one import: check every row, then write all of them or none.
 
 Two passes over the file keep memory bounded whatever its size: the first
-parses and checks every row, remembering only the natural keys (to catch a
-key repeated inside the file) and the problems; the second, reached only when
-there are no problems, parses the file again and hands batches of rows to the
-kind inside one transaction. A dry run performs the second pass too and then
-rolls it back, so it reports exactly what a real run would create and update.
+parses and checks every row, remembering the natural keys (to catch a key
+repeated inside the file) and the problems; the second, reached only when
+there are no problems, hands batches of rows to the kind inside one
+transaction. A dry run performs the second pass too and then rolls it back,
+so it reports exactly what a real run would create and update.
+
+A kind whose ``clean`` depends on nothing its ``write`` changes may set
+``reuses_checked_rows``: the first pass then keeps its checked rows (up to
+``IMPORT_KEEP_CHECKED_ROWS`` of them) and the second pass writes those
+without parsing them again, reading the file again only for the rows beyond.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -29,6 +36,8 @@ from storeops.imports.spec import (
 )
 
 PROGRESS_EVERY = 500
+# About 2 KB each for an order line: 200,000 rows stay well under half a gigabyte.
+KEEP_CHECKED_ROWS = 200_000
 
 ProgressCallback = Callable[[str, float], None]
 
@@ -142,6 +151,7 @@ def _parse_rows(
     context: ImportContext,
     report: Callable[[Problem], None],
     rejected: Callable[[int, dict[str, Any]], None] | None = None,
+    skip: int = 0,
 ) -> Iterator[ParsedRow]:
     """Parsed and cleaned rows; rows with problems are reported and not yielded.
 
@@ -150,14 +160,20 @@ def _parse_rows(
 
     A column missing from the file is missing from `values` too, so that an
     update leaves that field alone; an empty cell gives the column's default.
+    The first ``skip`` rows are read but neither parsed nor yielded.
     """
-    for row in table.rows():
+    width = len(mapping)
+    parsers = [None if column is None else column.parser for column in mapping]
+    rows = table.rows()
+    for _skipped in itertools.islice(rows, skip):
+        pass
+    for row in rows:
         values: dict[str, Any] = {}
         bad = False
         for position, cell in enumerate(row.cells):
-            column = mapping[position] if position < len(mapping) else None
+            column = mapping[position] if position < width else None
             if column is None:
-                if position >= len(mapping) and cell:
+                if position >= width and cell:
                     report(
                         Problem(
                             row.number,
@@ -169,7 +185,9 @@ def _parse_rows(
                     bad = True
                 continue
             try:
-                values[column.name] = column.parse(cell)
+                # Readers strip every cell, so a non-empty one goes straight to the
+                # column's parser; an empty one gets the column's default (or error).
+                values[column.name] = parsers[position](cell) if cell else column.parse(cell)
             except CellError as error:
                 report(Problem(row.number, str(column.label), str(error)))
                 bad = True
@@ -219,6 +237,9 @@ def run_import(
     of JSON objects keyed by the same headers; both get the same checks.
     """
     result = ImportResult()
+    # The checked rows kept for the write, and how many rows of the file they cover.
+    kept: list[ParsedRow] = []
+    kept_through = 0
     kind = kind_class()
     context = ImportContext(user=user, dry_run=dry_run, source_name=name)
     notify = progress or (lambda phase, fraction: None)
@@ -259,8 +280,16 @@ def run_import(
                 )
             )
 
+        keep_limit = (
+            getattr(settings, "IMPORT_KEEP_CHECKED_ROWS", KEEP_CHECKED_ROWS)
+            if getattr(kind_class, "reuses_checked_rows", False)
+            else 0
+        )
         for parsed in _parse_rows(kind, table, mapping, context, report, check_key):
             check_key(parsed.number, parsed.values)
+            if len(kept) < keep_limit and not result.problem_count:
+                kept.append(parsed)
+                kept_through = table.rows_read
             if table.rows_read % PROGRESS_EVERY == 0:
                 notify("checking", table.fraction_read())
         result.rows_total = table.rows_read
@@ -280,13 +309,22 @@ def run_import(
         return result
 
     # Pass 2: write everything in one transaction (rolled back on a dry run).
-    table = _open(source, name)
-    mapping = _map_headers(kind_class, table, ImportResult(), error_limit)
+    table = None
     done = 0
+
+    def checked_rows() -> Iterator[ParsedRow]:
+        nonlocal table
+        yield from kept
+        if kept_through == result.rows_total:
+            return
+        table = _open(source, name)
+        mapping = _map_headers(kind_class, table, ImportResult(), error_limit)
+        yield from _parse_rows(kind, table, mapping, context, report, skip=kept_through)
+
     try:
         with transaction.atomic():
             batch: list[ParsedRow] = []
-            for parsed in _parse_rows(kind, table, mapping, context, report):
+            for parsed in checked_rows():
                 batch.append(parsed)
                 if len(batch) >= kind_class.batch_size:
                     done += _write(kind, batch, context, result)
@@ -303,7 +341,9 @@ def run_import(
     except _Rejected:
         result.created = result.updated = result.unchanged = 0
     finally:
-        table.close()
+        kept.clear()
+        if table is not None:
+            table.close()
     notify("done", 1.0)
     return result
 

@@ -164,3 +164,32 @@ def test_orders_ship_on_the_store_day_in_a_zone_with_daylight_saving(settings, m
 
 def business_day_range(first: dt.date, last: dt.date) -> list[dt.date]:
     return [first + dt.timedelta(days=offset) for offset in range((last - first).days + 1)]
+
+
+def test_new_buyers_of_a_run_are_new_on_their_first_day_in_it_only(manager, tee):
+    first, last = DAY_1, DAY_1 + dt.timedelta(days=10)
+    before = [(1, first - dt.timedelta(days=360)), (2, first - dt.timedelta(days=350))]
+    for number, day in before:
+        build_order(by=manager, items=[(tee, 1)], placed_at=at(day, 12), **buyer(number))
+    for number, day, channel in (
+        (1, last, "taobao"),  # paid 370 days before `last`: new there
+        (2, last, "taobao"),  # paid 360 days before `last`: returning
+        (3, first + dt.timedelta(days=2), "taobao"),  # new on its first day in the run...
+        (3, last, "taobao"),  # ...and not again
+        (4, first + dt.timedelta(days=2), "taobao"),  # new (a customer is per channel)
+        (4, first + dt.timedelta(days=2), "tmall"),
+    ):
+        build_order(
+            by=manager, items=[(tee, 1)], channel=channel, placed_at=at(day, 12), **buyer(number)
+        )
+
+    services.build_days(first, last)
+
+    third = first + dt.timedelta(days=2)
+    assert (row_of(last).paying_buyers, row_of(last).new_buyers) == (3, 1)
+    assert (row_of(third).paying_buyers, row_of(third).new_buyers) == (3, 3)
+    assert (row_of(third, "taobao").new_buyers, row_of(third, "tmall").new_buyers) == (2, 1)
+    for day in (third, last):
+        for code in (None, "taobao", "tmall"):
+            channel = SalesChannel.objects.get(code=code) if code else None
+            assert row_of(day, code).new_buyers == expected(day, channel)["new_buyers"]

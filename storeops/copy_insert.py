@@ -1,0 +1,192 @@
+"""Insert many new rows of one model at once: PostgreSQL ``COPY``, else ``bulk_create``.
+
+``bulk_create`` prepares every value through its field and, on PostgreSQL,
+binds each column as an array; for the tens of thousands of rows of an order
+import that costs far more than the database's own work. ``COPY`` streams
+the values as they are. The primary keys are taken from the table's sequence
+first (one query), so the objects come back with their ids exactly as
+``bulk_create`` would give them, in the order given.
+
+The values written are the ones ``bulk_create`` writes: ``auto_now`` and
+``auto_now_add`` stamps are set through the field, a foreign key set as an
+object (saved meanwhile) gives its id, and a field of any type not listed in
+``_AS_IS`` is prepared through the field (JSON, arrays ...). Multi-table
+children and objects that already have a primary key go to ``bulk_create``.
+
+:func:`insert_rows` takes plain tuples instead of objects, for rows written
+by the ten thousand (timeline, ledger) where building model instances would
+cost more than writing them.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import operator
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.db import connections, models, router
+
+# Field types whose Python value psycopg writes just as the field would prepare it
+# (choices are str or int enums, which psycopg writes by value).
+_AS_IS = (
+    models.AutoField,
+    models.BigAutoField,
+    models.BigIntegerField,
+    models.BooleanField,
+    models.CharField,
+    models.DateField,
+    models.DateTimeField,
+    models.DecimalField,
+    models.IntegerField,
+    models.PositiveBigIntegerField,
+    models.PositiveIntegerField,
+    models.PositiveSmallIntegerField,
+    models.SmallIntegerField,
+    models.TextField,
+)
+
+
+def insert_all(objects: Sequence[models.Model]) -> None:
+    """Insert ``objects`` (all new, all of one model) and give each its primary key.
+
+    Takes part in the caller's transaction; a constraint violation raises
+    ``IntegrityError`` as ``bulk_create`` would.
+    """
+    if not objects:
+        return
+    model = type(objects[0])
+    meta = model._meta
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    if (
+        connection.vendor != "postgresql"
+        or meta.parents
+        or any(obj.pk is not None for obj in objects)
+    ):
+        model.objects.bulk_create(objects)
+        return
+    fields = [field for field in meta.concrete_fields if not field.generated]
+    getter = operator.attrgetter(*(field.attname for field in fields))
+    conversions = [
+        (index, convert)
+        for index, field in enumerate(fields)
+        if (convert := _conversion(field, connection)) is not None
+    ]
+    pk_index = fields.index(meta.pk)
+    with connection.cursor() as cursor:
+        ids = _next_ids(cursor, model, len(objects))
+        with cursor.copy(_copy_statement(connection, model, fields)) as copy:
+            for obj, pk in zip(objects, ids, strict=True):
+                obj.pk = pk
+                row = list(getter(obj))
+                row[pk_index] = pk
+                for index, convert in conversions:
+                    row[index] = convert(obj, row[index])
+                copy.write_row(row)
+    for obj in objects:
+        obj._state.adding = False
+        obj._state.db = alias
+
+
+def insert_rows(
+    model: type[models.Model], *, fields: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Insert ``rows`` of ``model``; their primary keys come from the table's default.
+
+    ``fields`` names (by attname: ``order_id``) every concrete field but the
+    primary key, each row gives their values as the model would hold them.
+    Nothing is filled in: a default or ``auto_now`` is the caller's to give.
+    For rows nobody reads back at once (ledger, timeline): the ids are not returned.
+    """
+    meta = model._meta
+    expected = {field.attname for field in meta.concrete_fields if field is not meta.pk}
+    if set(fields) != expected or len(fields) != len(expected):
+        raise ValueError(f"insert_rows({model.__name__}) needs exactly: {sorted(expected)}")
+    if not rows:
+        return
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create([model(**dict(zip(fields, row, strict=True))) for row in rows])
+        return
+    by_attname = {field.attname: field for field in meta.concrete_fields}
+    prepared = [
+        (index, _preparation(by_attname[name], connection))
+        for index, name in enumerate(fields)
+        if type(by_attname[name]) not in _AS_IS and not by_attname[name].is_relation
+    ]
+    columns = [by_attname[name] for name in fields]
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(_copy_statement(connection, model, columns)) as copy,
+    ):
+        if not prepared:
+            for row in rows:
+                copy.write_row(row)
+            return
+        for row in rows:
+            values = list(row)
+            for index, prepare in prepared:
+                values[index] = prepare(values[index])
+            copy.write_row(values)
+
+
+def _next_ids(cursor: Any, model: type[models.Model], count: int) -> list[Any]:
+    """``count`` new primary keys from the table's sequence, ascending."""
+    meta = model._meta
+    cursor.execute(
+        "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+        [cursor.db.ops.quote_name(meta.db_table), meta.pk.column, count],
+    )
+    return sorted(pk for (pk,) in cursor.fetchall())
+
+
+def _copy_statement(connection: Any, model: type[models.Model], fields: list) -> str:
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    return f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
+
+
+def _conversion(field: models.Field, connection: Any) -> Callable[[Any, Any], Any] | None:
+    """How to turn ``field``'s attribute value into the value written; None: as it is."""
+    if field.primary_key:
+        return None
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return lambda obj, _value: field.pre_save(obj, True)
+    if field.many_to_one or field.one_to_one:
+        return lambda obj, value: value if value is not None else _related_id(field, obj)
+    if type(field) in _AS_IS:
+        return None
+    prepare = _preparation(field, connection)
+    return lambda obj, _value: prepare(field.pre_save(obj, True))
+
+
+def _preparation(field: models.Field, connection: Any) -> Callable[[Any], Any]:
+    """The field's own preparation of a value; JSON goes as its text, which COPY reads."""
+    if isinstance(field, models.JSONField):
+        dumps = functools.partial(json.dumps, cls=field.encoder)
+        # None is SQL NULL, as JSONField.get_db_prep_save has it.
+        return lambda value: None if value is None else dumps(value)
+    return functools.partial(_prepare, field, connection)
+
+
+def _prepare(field: models.Field, connection: Any, value: Any) -> Any:
+    return field.get_db_prep_save(value, connection)
+
+
+def _related_id(field: models.Field, obj: models.Model) -> Any:
+    """The id of a related object set before it was saved (as ``save`` picks it up)."""
+    if not field.is_cached(obj):
+        return None
+    related = field.get_cached_value(obj)
+    if related is None:
+        return None
+    if related.pk is None:
+        raise ValueError(
+            f"{type(obj).__name__}.{field.name} is an unsaved {type(related).__name__}."
+        )
+    value = getattr(related, field.target_field.attname)
+    setattr(obj, field.attname, value)
+    return value
