@@ -20,6 +20,7 @@ import cProfile
 import io
 import os
 import pstats
+import resource
 import sys
 import time
 from pathlib import Path
@@ -209,6 +210,8 @@ def main() -> None:
         f"({CPU_SECONDS[0] * 1000 / lines:.2f} s per 1,000 lines), "
         f"same file again {CPU_SECONDS[1]:.1f} s ({CPU_SECONDS[1] * 1000 / lines:.2f} s per 1,000)"
     )
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory of this process: {peak:,.0f} MB")
     before = " ".join(f"{load:.2f}" for load in load_before)
     after = " ".join(f"{load:.2f}" for load in os.getloadavg())
     print(f"load average (1, 5, 15 min): before {before}; after {after}")

@@ -212,12 +212,16 @@ class CsvTable(Table):
                 cells = self._next()
             except StopIteration:
                 return
-            if not "".join(cells).strip():
+            joined = "".join(cells)
+            if not joined.strip():
                 continue
             # Row numbers count records (as Excel shows them), so a quoted cell
             # spanning several lines stays one row.
             self.rows_read += 1
-            yield Row(self._record, [_clean_cell(cell) for cell in cells])
+            if '="' in joined:
+                yield Row(self._record, [_clean_cell(cell) for cell in cells])
+            else:  # no Excel text marker anywhere: stripping is all the cleaning
+                yield Row(self._record, [cell.strip() for cell in cells])
 
     def fraction_read(self) -> float:
         return min(1.0, self._counter.consumed / self._size) if self._size else 1.0
