@@ -300,7 +300,7 @@ class AffiliateOrderImport(ImportKind):
             gettext_lazy("Commission rate"),
             percentage(),
             aliases=("佣金比率", "佣金比例", "commission rate"),
-            help_text=gettext_lazy("In percent: 20 or 20.00 % is a fifth."),
+            help_text=gettext_lazy("In percent: 20 or 20.00 means a fifth."),
         ),
         Column(
             "commission",
