@@ -3,9 +3,10 @@
 Everything follows the period and channel chosen in the URL (GET). The
 figures come from the materialized `DailySummary` rows, read in one query
 for every range the page needs (the period, what it is compared with, the
-trend, the month to date, the anomaly history); the side reads (alerts, ad
-channels, refund reasons, SKUs) are aggregates. The number of queries does
-not depend on the length of the period.
+trend, the month to date, the anomaly history); the top and falling SKUs
+from the `DailySkuSummary` rows of both periods (one query); the other side
+reads (alerts, ad channels, refund reasons) are aggregates. The number of
+queries does not depend on the length of the period.
 """
 
 from __future__ import annotations
