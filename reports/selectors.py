@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -399,7 +401,7 @@ def totals(rows: Sequence[DailySummary]) -> SummaryTotals:
         known = [getattr(row, name) for row in rows if getattr(row, name) is not None]
         parts[name] = known[-1] if known else None
     channel_id = next(iter(channel_ids), None)
-    parts["paying_buyers"] = _distinct_buyers({row.date for row in rows}, channel_id)
+    parts["paying_buyers"] = _period_buyers(rows, channel_id)
     return SummaryTotals(
         date_from=rows[0].date if rows else None,
         date_to=rows[-1].date if rows else None,
@@ -407,6 +409,47 @@ def totals(rows: Sequence[DailySummary]) -> SummaryTotals:
         is_provisional=any(row.is_provisional for row in rows),
         parts=parts,
     )
+
+
+# A period's distinct buyers, remembered per process against its rows (see below).
+_PERIOD_BUYERS_KEPT = 512
+_period_buyers_seen: OrderedDict[tuple, int] = OrderedDict()
+_period_buyers_lock = threading.Lock()
+
+
+def forget_period_buyers() -> None:
+    """Drop the remembered counts (tests; nothing else needs to)."""
+    with _period_buyers_lock:
+        _period_buyers_seen.clear()
+
+
+def _period_buyers(rows: Sequence[DailySummary], channel_id: int | None) -> int:
+    """`_distinct_buyers` of the rows' days, remembered against the rows themselves.
+
+    Counting a month's distinct buyers reads every order of the month (about
+    20 ms per period on a million orders), while the answer only changes when
+    one of those days is rebuilt. The key holds each row's day, build time and
+    buyer and order counts, so a rebuilt day (a late order, a moved payment)
+    asks the orders again; until then the count agrees with the rows it sits
+    beside. Each process keeps the last few hundred periods.
+    """
+    if not rows:
+        return 0
+    key = (
+        channel_id,
+        tuple((row.date, row.built_at, row.paying_buyers, row.paid_orders) for row in rows),
+    )
+    with _period_buyers_lock:
+        buyers = _period_buyers_seen.get(key)
+        if buyers is not None:
+            _period_buyers_seen.move_to_end(key)
+            return buyers
+    buyers = _distinct_buyers({row.date for row in rows}, channel_id)
+    with _period_buyers_lock:
+        _period_buyers_seen[key] = buyers
+        while len(_period_buyers_seen) > _PERIOD_BUYERS_KEPT:
+            _period_buyers_seen.popitem(last=False)
+    return buyers
 
 
 # From this many days on, a period's distinct buyers are counted customer by customer.

@@ -74,6 +74,14 @@ def _reference_data(request):
 
 
 @pytest.fixture(autouse=True)
+def _forget_remembered_figures():
+    """Figures a process remembers between requests start empty in every test."""
+    from reports.selectors import forget_period_buyers
+
+    forget_period_buyers()
+
+
+@pytest.fixture(autouse=True)
 def _eager_celery(request):
     """Tasks run in-process in tests, except those that exercise a real worker."""
     if request.node.get_closest_marker("redis"):

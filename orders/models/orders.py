@@ -228,6 +228,13 @@ class Order(models.Model):
                 name="order_customer_paid_day_idx",
                 condition=Q(paid_at__isnull=False, kind="normal"),
             ),
+            # Distinct buyers of a period (the dashboard, reports.selectors): an
+            # index-only scan of the period's paying customers, per channel too.
+            models.Index(
+                fields=["business_date", "customer", "channel"],
+                name="order_paid_day_buyer_idx",
+                condition=Q(paid_at__isnull=False, kind="normal"),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -59,3 +59,26 @@ def test_a_short_period_counts_the_same_way(buyers_over_months):
     )
 
     assert selectors.totals(rows).paying_buyers == 2
+
+
+def test_a_periods_buyers_are_remembered_until_one_of_its_days_is_rebuilt(
+    buyers_over_months, manager, tee, django_assert_num_queries
+):
+    last = buyers_over_months
+
+    def rows():
+        return list(
+            DailySummary.objects.filter(
+                channel__isnull=True, date__gte=last - dt.timedelta(days=9), date__lte=last
+            )
+        )
+
+    assert selectors.totals(rows()).paying_buyers == 2
+    remembered = rows()
+    with django_assert_num_queries(0):
+        assert selectors.totals(remembered).paying_buyers == 2
+
+    build_order(by=manager, items=[(tee, 1)], placed_at=at(last, 15), **buyer(5))
+    assert selectors.totals(rows()).paying_buyers == 2  # the rows are not rebuilt yet
+    services.build_day(last)
+    assert selectors.totals(rows()).paying_buyers == 3
