@@ -147,6 +147,9 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.conf import settings
+
+    settings.DEBUG = False  # as in production: no query log kept in memory
     from django.core.management import call_command
     from django.db import connection
     from django.utils import timezone

@@ -33,15 +33,15 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection
-from django.db.models import Count, Q, Sum
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from catalog.models import Category, Variant
+from catalog.models import Category, Product, Variant
 from customers.models import Customer, SalesChannel
 from promotions.coupons import (  # noqa: F401  (re-exported services)
     generate_coupon_batch,
@@ -106,9 +106,8 @@ REASONS: dict[str, Any] = {
 # -- results ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Adjustment:
-    """One rule's share of the discount on one line."""
+class Adjustment(NamedTuple):
+    """One rule's share of the discount on one line (a tuple: a quote makes hundreds)."""
 
     label: str
     amount: Decimal
@@ -127,8 +126,7 @@ class QuoteLine:
     adjustments: tuple[Adjustment, ...] = ()
 
 
-@dataclass(frozen=True)
-class AppliedRule:
+class AppliedRule(NamedTuple):
     kind: str  # "promotion" or "coupon"
     id: int
     name: str
@@ -137,8 +135,7 @@ class AppliedRule:
     code: str = ""
 
 
-@dataclass(frozen=True)
-class RejectedRule:
+class RejectedRule(NamedTuple):
     kind: str
     name: str
     reason: str
@@ -265,6 +262,8 @@ def allocate_cents(
     remainders = [total * weight % weight_sum for weight in weights]
     keys = list(keys) if keys is not None else list(range(count))
     left = total - sum(floors)
+    if left == 0:
+        return floors
     for index in sorted(range(count), key=lambda i: (-remainders[i], keys[i]))[:left]:
         floors[index] += 1
     return floors
@@ -319,11 +318,6 @@ class _Line:
         # Identical lines share a key: swapping them changes nothing.
         self.key = (self.sku_code, unit_cents, quantity)
 
-    def take_off(self, cents: int, label: str) -> None:
-        self.discount_cents += cents
-        self.current_cents -= cents
-        self.adjustments.append(Adjustment(label=label, amount=_money(cents)))
-
 
 @dataclass(frozen=True, slots=True)
 class _Sku:
@@ -363,7 +357,8 @@ def _message(reason: str, params: dict[str, Any]) -> str:
 # -- input -----------------------------------------------------------------------------------
 
 
-def _parse_lines(lines: Iterable[Sequence[Any]]) -> list[_Line]:
+def _parse_lines(lines: Iterable[Sequence[Any]]) -> tuple[list[_Line], tuple | None]:
+    """The basket's lines, checked, and the rules' version read with their SKUs."""
     raw = []
     for position, line in enumerate(lines, start=1):
         if len(line) not in (2, 3):
@@ -388,16 +383,12 @@ def _parse_lines(lines: Iterable[Sequence[Any]]) -> list[_Line]:
     if not raw:
         raise PromotionError(_("A quote needs at least one line."), code="empty_basket")
     codes = {sku_code for sku_code, _quantity, _price in raw}
-    variants = {
-        row[1]: _Sku(*row)
-        for row in Variant.objects.filter(sku_code__in=codes).values_list(
-            "pk", "sku_code", "price", "product_id", "product__category_id"
-        )
-    }
+    skus, version = _skus(codes)
+    variants = {sku.sku_code: sku for sku in skus}
     unknown = sorted(codes - set(variants))
     if unknown:
         raise PromotionError(_("Unknown SKU: %(sku)s."), code="unknown_sku", sku=", ".join(unknown))
-    return [
+    lines = [
         _Line(
             index=index,
             sku=variants[sku_code],
@@ -406,6 +397,41 @@ def _parse_lines(lines: Iterable[Sequence[Any]]) -> list[_Line]:
         )
         for index, (sku_code, quantity, price) in enumerate(raw)
     ]
+    return lines, version
+
+
+# The engine's per-quote reads are written as plain SQL: they run on every quote,
+# and building them through the ORM cost more than running them. The cart's
+# SKUs and the rules' version come back in one round trip.
+
+
+def _as_decimal(value: Any) -> Decimal:
+    # PostgreSQL hands back Decimals; SQLite hands back numbers.
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _skus(codes: set[str]) -> tuple[list[_Sku], tuple | None]:
+    """The cart's SKUs and, in the same round trip, the rules' version (None
+    when no SKU matched)."""
+    variant, product = Variant._meta, Product._meta
+    column = variant.get_field
+    marks = ", ".join(["%s"] * len(codes))
+    sql = (
+        f"SELECT v.{variant.pk.column}, v.{column('sku_code').column}, v.{column('price').column},"
+        f" v.{column('product').column}, p.{product.get_field('category').column},"
+        f" {_rules_version_sql()}"
+        f" FROM {variant.db_table} v JOIN {product.db_table} p"
+        f" ON p.{product.pk.column} = v.{column('product').column}"
+        f" WHERE v.{column('sku_code').column} IN ({marks})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, sorted(codes))
+        rows = cursor.fetchall()
+    skus = [
+        _Sku(pk, sku_code, _as_decimal(price), product_id, category_id)
+        for pk, sku_code, price, product_id, category_id, *_version in rows
+    ]
+    return skus, (tuple(rows[0][5:]) if rows else None)
 
 
 def _parse_price(value: Any, position: int) -> Decimal:
@@ -488,19 +514,17 @@ class _ScopeIndex:
         """Per promotion id, the lines it covers, in the order of ``lines``."""
         covered: dict[int, list[_Line]] = defaultdict(list)
         for line in lines:
+            variant_id, product_id = line.variant_id, line.product_id
             for pk in (
                 *self.store,
                 *self.by_category.get(line.category_id, ()),
-                *self.by_product.get(line.product_id, ()),
-                *self.by_variant.get(line.variant_id, ()),
+                *self.by_product.get(product_id, ()),
+                *self.by_variant.get(variant_id, ()),
             ):
                 rules = self.rules[pk]
-                if (
-                    line.variant_id in rules.excluded_variants
-                    or line.product_id in rules.excluded_products
-                ):
+                if variant_id in rules.excluded_variants or product_id in rules.excluded_products:
                     continue
-                if rules.flash_variants is not None and line.variant_id not in rules.flash_variants:
+                if rules.flash_variants is not None and variant_id not in rules.flash_variants:
                     continue
                 covered[pk].append(line)
         return covered
@@ -544,19 +568,23 @@ def invalidate_rules(**_kwargs: Any) -> None:
         _rules["version"] = None
 
 
-def _rules_version() -> tuple:
-    """What changes whenever a rule does (every rule change saves its promotion,
-    a category move saves the category), read in one round trip on every quote."""
+def _rules_version_sql() -> str:
+    """Scalar subqueries whose values change whenever a rule does: every rule
+    change saves its promotion, a category move saves the category."""
     promotions = Promotion._meta.db_table
     categories = Category._meta.db_table
+    return (
+        f"(SELECT MAX(updated_at) FROM {promotions}),"
+        f" (SELECT COUNT(*) FROM {promotions}),"
+        f" (SELECT MAX(id) FROM {promotions}),"
+        f" (SELECT MAX(updated_at) FROM {categories}),"
+        f" (SELECT COUNT(*) FROM {categories})"
+    )
+
+
+def _rules_version() -> tuple:
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT (SELECT MAX(updated_at) FROM {promotions}),"
-            f" (SELECT COUNT(*) FROM {promotions}),"
-            f" (SELECT MAX(id) FROM {promotions}),"
-            f" (SELECT MAX(updated_at) FROM {categories}),"
-            f" (SELECT COUNT(*) FROM {categories})"
-        )
+        cursor.execute(f"SELECT {_rules_version_sql()}")
         return tuple(cursor.fetchone())
 
 
@@ -592,10 +620,13 @@ def _load_rules() -> list[Promotion]:
     return sorted(promotions, key=lambda p: (STEP[PromotionKind(p.kind)], -p.priority, p.pk))
 
 
-def _candidate_promotions(at: dt.datetime) -> tuple[list[Promotion], _ScopeIndex]:
+def _candidate_promotions(
+    at: dt.datetime, version: tuple | None = None
+) -> tuple[list[Promotion], _ScopeIndex]:
     """Active promotions running near ``at`` (recently ended or soon starting too),
     and the index of what every active promotion covers."""
-    version = _rules_version()
+    if version is None:
+        version = _rules_version()
     with _rules_lock:
         if _rules["version"] != version:
             promotions = _load_rules()
@@ -613,7 +644,7 @@ def _candidate_promotions(at: dt.datetime) -> tuple[list[Promotion], _ScopeIndex
 def _usage(promotions: list[Promotion], customer: Customer | None) -> dict[int, _Usage]:
     # Only a limit or a budget makes past use matter.
     ids = [
-        promotion.pk
+        promotion.id
         for promotion in promotions
         if promotion.total_usage_limit is not None
         or promotion.per_customer_limit is not None
@@ -622,19 +653,21 @@ def _usage(promotions: list[Promotion], customer: Customer | None) -> dict[int, 
     usage: dict[int, _Usage] = defaultdict(_Usage)
     if not ids:
         return usage
-    rows = (
-        PromotionUsage.objects.filter(promotion_id__in=ids, returned_at__isnull=True)
-        .values("promotion_id")
-        .annotate(
-            count=Count("pk"),
-            amount=Sum("amount"),
-            customer_count=Count("pk", filter=Q(customer_id=customer.pk if customer else None)),
-        )
+    meta = PromotionUsage._meta
+    column = meta.get_field
+    promotion_id = column("promotion").column
+    sql = (
+        f"SELECT {promotion_id}, COUNT(*), SUM({column('amount').column}),"
+        f" COUNT(CASE WHEN {column('customer_id').column} = %s THEN 1 END)"
+        f" FROM {meta.db_table}"
+        f" WHERE {column('returned_at').column} IS NULL"
+        f" AND {promotion_id} IN ({', '.join(['%s'] * len(ids))})"
+        f" GROUP BY {promotion_id}"
     )
-    for row in rows:
-        usage[row["promotion_id"]] = _Usage(
-            row["count"], row["amount"] or Decimal(0), row["customer_count"] if customer else 0
-        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [customer.pk if customer else None, *ids])
+        for pk, count, amount, customer_count in cursor.fetchall():
+            usage[pk] = _Usage(count, _as_decimal(amount or 0), customer_count if customer else 0)
     return usage
 
 
@@ -666,8 +699,10 @@ def _check_promotion(
 def _proportional(lines: list[_Line], total: int) -> dict[int, int]:
     weights = [line.current_cents for line in lines]
     total = min(total, sum(weights))
+    if total == 0:
+        return {}
     shares = allocate_cents(total, weights, [line.key for line in lines])
-    return {line.index: share for line, share in zip(lines, shares, strict=True)}
+    return {line.index: share for line, share in zip(lines, shares, strict=True) if share}
 
 
 def _discounts_for(
@@ -675,7 +710,7 @@ def _discounts_for(
 ) -> dict[int, int]:
     """Per line index, the cents this promotion takes off (before caps)."""
     kind = promotion.kind
-    eligible_cents = sum(line.current_cents for line in lines)
+    eligible_cents = sum([line.current_cents for line in lines])
     if kind == PromotionKind.FLASH_PRICE:
         items = {item.variant_id: item for item in _relations_of(promotion).flash_items}
         used: dict[int, int] = defaultdict(int)
@@ -737,8 +772,10 @@ def _full_reduction_cents(promotion: Promotion, eligible_cents: int) -> int:
 
 def _cap(discounts: dict[int, int], cap: int | None, keys: dict[int, Any]) -> dict[int, int]:
     """Shrink the discounts to ``cap`` in total, in proportion to what each line had."""
+    if cap is None:
+        return discounts
     total = sum(discounts.values())
-    if cap is None or total <= cap:
+    if total <= cap:
         return discounts
     indexes = sorted(discounts)
     shares = allocate_cents(
@@ -767,14 +804,16 @@ def quote(
         raise PromotionError(
             _("The pricing moment must be time-zone aware."), code="naive_datetime"
         )
-    parsed = _parse_lines(lines)
+    parsed, version = _parse_lines(lines)
     # Rules see the lines in one canonical order, so the input order cannot matter.
     work = sorted(parsed, key=lambda line: (line.key, line.index))
     keys = {line.index: line.key for line in work}
+    by_index = {line.index: line for line in work}
 
-    promotions, index = _candidate_promotions(at)
+    promotions, index = _candidate_promotions(at, version)
     covered_lines = index.covered_lines(work)
-    promotions = [promotion for promotion in promotions if promotion.pk in covered_lines]
+    # ``id`` rather than ``pk`` in this loop: the pk property costs a lookup per use.
+    promotions = [promotion for promotion in promotions if promotion.id in covered_lines]
     usage = _usage(promotions, customer)
 
     applied: list[AppliedRule] = []
@@ -783,9 +822,9 @@ def quote(
     exclusive: Promotion | None = None
 
     for promotion in promotions:
-        covered = covered_lines[promotion.pk]
+        covered = covered_lines[promotion.id]
         try:
-            _check_promotion(promotion, at=at, channel=channel, usage=usage[promotion.pk])
+            _check_promotion(promotion, at=at, channel=channel, usage=usage[promotion.id])
             discounts = _discounts_for(promotion, covered, customer)
             discounts = _cap(
                 discounts,
@@ -794,7 +833,7 @@ def quote(
             )
             if promotion.budget is not None:
                 discounts = _cap(
-                    discounts, _cents(promotion.budget - usage[promotion.pk].amount), keys
+                    discounts, _cents(promotion.budget - usage[promotion.id].amount), keys
                 )
             amount = sum(discounts.values())
             if amount == 0 and promotion.kind != PromotionKind.GIFT:
@@ -807,18 +846,18 @@ def quote(
             rejected.append(
                 RejectedRule(
                     kind="promotion",
-                    id=promotion.pk,
+                    id=promotion.id,
                     name=promotion.name,
                     reason=refusal.reason,
                     message=_message(refusal.reason, refusal.params),
                 )
             )
             continue
-        _apply(work, discounts, promotion.name)
+        _apply(by_index, discounts, promotion.name)
         applied.append(
             AppliedRule(
                 kind="promotion",
-                id=promotion.pk,
+                id=promotion.id,
                 name=promotion.name,
                 amount=_money(amount),
                 rule=promotion.kind,
@@ -829,7 +868,7 @@ def quote(
                 GiftLine(
                     sku_code=promotion.gift_variant.sku_code,
                     quantity=promotion.gift_quantity,
-                    promotion_id=promotion.pk,
+                    promotion_id=promotion.id,
                     promotion_name=promotion.name,
                 )
             )
@@ -860,11 +899,15 @@ def quote(
     )
 
 
-def _apply(work: list[_Line], discounts: dict[int, int], label: str) -> None:
-    for line in work:
-        share = discounts.get(line.index, 0)
+def _apply(lines: dict[int, _Line], discounts: dict[int, int], label: str) -> None:
+    """Take each line's share off it; ``lines`` by index. Kept tight: a quote
+    applies a few hundred shares."""
+    for index, share in discounts.items():
         if share:
-            line.take_off(share, label)
+            line = lines[index]
+            line.discount_cents += share
+            line.current_cents -= share
+            line.adjustments.append(Adjustment(label, Decimal(share).scaleb(-2)))
 
 
 def _result_line(line: _Line) -> QuoteLine:
@@ -957,7 +1000,7 @@ def _apply_coupons(
             )
             continue
         label = f"{batch.name} ({code})"
-        _apply(work, discounts, label)
+        _apply({line.index: line for line in work}, discounts, label)
         applied.append(
             AppliedRule(
                 kind="coupon",
