@@ -536,33 +536,34 @@ def _buyers_between(
     Set-based, in one query. Within a run (shorter than the 365-day lookback) a
     buyer can be new only on their first paying day of the run, and is new there
     when they paid for no order from 365 days before that day up to the run's
-    first day: one probe of `order_customer_paid_day_idx` per buyer of the run,
-    not one per order. A buyer new on D counts as new in every channel they
-    bought from on D.
+    first day: one probe of `order_customer_paid_day_idx` per order on a
+    buyer's first day of the run, not one per order. A buyer new on D counts as
+    new in every channel they bought from on D.
     """
     orders = Order._meta.db_table
     sold = "paid_at IS NOT NULL AND kind = %s"
+    # No join: each row of the run carries its buyer's first paying day of the
+    # run (a window), and only rows on that day ask whether the buyer paid in
+    # the year before. A join of the run to its own buyers let the planner
+    # re-run the probe per row on a table without statistics (a fresh or just
+    # seeded database): minutes for a few thousand orders.
     sql = f"""
         WITH run AS (
-            SELECT customer_id, channel_id, business_date FROM {orders}
+            SELECT customer_id, channel_id, business_date,
+                   MIN(business_date) OVER (PARTITION BY customer_id) AS first_day
+            FROM {orders}
             WHERE business_date >= %s AND business_date <= %s AND {sold}
         ),
-        firsts AS (
-            SELECT customer_id, MIN(business_date) AS first_day FROM run GROUP BY customer_id
-        ),
-        new AS (
-            SELECT f.customer_id, f.first_day FROM firsts f
-            WHERE NOT EXISTS (
-                SELECT 1 FROM {orders} e
-                WHERE e.customer_id = f.customer_id AND e.paid_at IS NOT NULL AND e.kind = %s
-                  AND e.business_date >= {_lookback_from("f.first_day")}
-                  AND e.business_date < %s
-            )
-        ),
         marked AS (
-            SELECT r.customer_id, r.channel_id, r.business_date, n.customer_id AS new_customer
+            SELECT r.customer_id, r.channel_id, r.business_date,
+                   CASE WHEN r.business_date = r.first_day AND NOT EXISTS (
+                       SELECT 1 FROM {orders} e
+                       WHERE e.customer_id = r.customer_id AND e.paid_at IS NOT NULL
+                         AND e.kind = %s
+                         AND e.business_date >= {_lookback_from("r.first_day")}
+                         AND e.business_date < %s
+                   ) THEN r.customer_id END AS new_customer
             FROM run r
-            LEFT JOIN new n ON n.customer_id = r.customer_id AND n.first_day = r.business_date
         )
         SELECT business_date, channel_id, COUNT(DISTINCT customer_id),
                COUNT(DISTINCT new_customer)
@@ -1094,6 +1095,7 @@ def touched_days(since: dt.datetime | None) -> set[dt.date]:
     # The day-valued sources in one UNION query: a change is looked for in some ten
     # tables, and one round trip costs less than ten (the incremental rebuild of one
     # touched day has some 100 ms in all).
+    zone = business_day.store_zone()
     by_day = [
         queryset.filter(updated_at__gt=since).order_by().values_list(field, flat=True)
         for queryset, field in (
@@ -1109,27 +1111,30 @@ def touched_days(since: dt.datetime | None) -> set[dt.date]:
             (OperatingExpense.objects.filter(period=ExpensePeriod.DAY), "date"),
         )
     ]
+    # Moments counted on their store-local day: shipped orders, returns received.
+    by_day += [
+        queryset.filter(updated_at__gt=since, **{f"{field}__isnull": False})
+        .order_by()
+        .annotate(day=TruncDate(field, tzinfo=zone))
+        .values_list("day", flat=True)
+        for queryset, field in (
+            (Order.objects, "shipped_at"),
+            (AfterSalesCase.objects, "received_at"),
+        )
+    ]
     days = {day for day in by_day[0].union(*by_day[1:]) if day is not None}
-    days |= {
-        business_day.of(moment)
-        for moment in Order.objects.filter(updated_at__gt=since, shipped_at__isnull=False)
-        .order_by()
-        .values_list("shipped_at", flat=True)
-    }
-    days |= {
-        business_day.of(moment)
-        for moment in AfterSalesCase.objects.filter(updated_at__gt=since, received_at__isnull=False)
-        .order_by()
-        .values_list("received_at", flat=True)
-    }
     for month in dates(OperatingExpense.objects.filter(period=ExpensePeriod.MONTH), "date"):
         days |= set(month_days(month))
-    first_summarized = DailySummary.objects.order_by("date").values_list("date", flat=True).first()
-    for effective_from in dates(ChannelFeeRate.objects, "effective_from") | dates(
+    rate_changes = dates(ChannelFeeRate.objects, "effective_from") | dates(
         PackagingCost.objects, "effective_from"
-    ):
-        if first_summarized is not None and effective_from <= today:
-            days |= _days_from(max(effective_from, first_summarized), today)
+    )
+    if rate_changes:
+        first_summarized = (
+            DailySummary.objects.order_by("date").values_list("date", flat=True).first()
+        )
+        for effective_from in rate_changes:
+            if first_summarized is not None and effective_from <= today:
+                days |= _days_from(max(effective_from, first_summarized), today)
     return {day for day in days if day <= today}
 
 
@@ -1147,5 +1152,6 @@ def rebuild_touched() -> list[dt.date]:
     days = sorted(touched_days(since))
     for first, last in _runs(days):
         build_days(first, last)
-    SummaryWatermark.objects.update_or_create(pk=1, defaults={"built_through": started_at})
+    if not SummaryWatermark.objects.filter(pk=1).update(built_through=started_at):
+        SummaryWatermark.objects.create(pk=1, built_through=started_at)
     return days
