@@ -23,10 +23,12 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import quote, urlparse
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from benchdb import ensure_database  # noqa: E402 (bench/ is the script's folder)
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "storeops.settings")
 os.environ.setdefault("DEBUG", "1")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/storeops_bench_console")
@@ -38,23 +40,6 @@ PRODUCTS = 2_000
 SEARCHES = 50
 ORDER_PAGES = 30
 SEED = 20261123
-
-
-def ensure_database(*, rebuild: bool) -> None:
-    """Create the benchmark database (dropped first with ``--rebuild``)."""
-    import psycopg
-
-    url = urlparse(os.environ["DATABASE_URL"])
-    name = url.path.lstrip("/")
-    admin = url._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as connection:
-        if rebuild:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        exists = connection.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
-        ).fetchone()
-        if not exists:
-            connection.execute(f'CREATE DATABASE "{name}"')
 
 
 # Pieces of names. Recipients are Chinese names (surname + one or two characters);
@@ -463,7 +448,7 @@ def main() -> None:
     )
     arguments = parser.parse_args()
 
-    ensure_database(rebuild=arguments.rebuild)
+    ensure_database(fresh=arguments.rebuild)
     import django
 
     django.setup()

@@ -24,10 +24,11 @@ import resource
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from benchdb import ensure_database  # noqa: E402 (bench/ is the script's folder)
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "storeops.settings")
 os.environ.setdefault("DEBUG", "1")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/storeops_bench_orders")
@@ -38,23 +39,6 @@ HEADER = (
     "店铺,订单编号,订单状态,订单创建时间,付款时间,买家会员名,收货人姓名,联系手机,收货地址,"
     "商家编码,宝贝标题,购买数量,价格,单品优惠,店铺优惠,买家应付邮费,实付金额,买家留言"
 )
-
-
-def ensure_database() -> None:
-    url = urlparse(os.environ["DATABASE_URL"])
-    if not url.scheme.startswith("postgres"):
-        return
-    import psycopg
-
-    name = url.path.lstrip("/")
-    admin = url._replace(path="/postgres").geturl().replace("postgres://", "postgresql://", 1)
-    with psycopg.connect(admin, autocommit=True) as connection:
-        exists = connection.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
-        ).fetchone()
-        if exists:
-            connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
 
 
 def make_rows(lines: int) -> list[list[str]]:
@@ -165,7 +149,7 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=100_000)
     parser.add_argument("--profile", type=int, default=0, metavar="N")
     args = parser.parse_args()
-    ensure_database()
+    ensure_database(fresh=True)
 
     import django
 

@@ -24,10 +24,11 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from benchdb import ensure_database  # noqa: E402 (bench/ is the script's folder)
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "storeops.settings")
 os.environ.setdefault("DEBUG", "1")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/storeops_bench_summary")
@@ -43,22 +44,6 @@ CHANNELS = 7
 RUNS = 5
 PAGE_RUNS = 30
 SECTIONS = ("sale-day", "rebuild", "dashboard", "workbook")
-
-
-def ensure_database(drop: bool) -> None:
-    import psycopg
-
-    url = urlparse(os.environ["DATABASE_URL"])
-    name = url.path.lstrip("/")
-    admin = url._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as connection:
-        if drop:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        exists = connection.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
-        ).fetchone()
-        if not exists:
-            connection.execute(f'CREATE DATABASE "{name}"')
 
 
 def build_data(yesterday: dt.date, time_zone: str) -> None:
@@ -341,7 +326,7 @@ def main() -> None:
     arguments = parser.parse_args()
     sections = set(arguments.only or SECTIONS)
 
-    ensure_database(drop=arguments.rebuild)
+    ensure_database(fresh=arguments.rebuild)
     import django
 
     django.setup()

@@ -34,11 +34,13 @@ from django.utils.translation import gettext_lazy as _
 from customers.models import Customer
 from orders.models import (
     AfterSalesCase,
+    Carrier,
     EventKind,
     Order,
     OrderEvent,
     OrderKind,
     OrderStatus,
+    RateCard,
     Refund,
     RefundLine,
     RefundStatus,
@@ -586,3 +588,25 @@ def next_manual_order_no(channel: Any, day: dt.date) -> str:
         default=0,
     )
     return f"{prefix}{sequence + 1:03d}"
+
+
+# -- rate cards -------------------------------------------------------------------------------
+
+RATE_CARD_CHANGES_LIMIT = 30
+
+
+def carriers_with_rate_cards() -> QuerySet[Carrier]:
+    """Every carrier (active first), each with its cards: the default first, then by province."""
+    return Carrier.objects.order_by("-is_active", "code").prefetch_related(
+        Prefetch("rates", queryset=RateCard.objects.order_by("province"))
+    )
+
+
+def rate_card_changes(limit: int = RATE_CARD_CHANGES_LIMIT) -> list:
+    """The latest saved versions of rate cards (deletions included), newest first,
+    with who saved them."""
+    return list(
+        RateCard.history.select_related("history_user", "carrier").order_by(
+            "-history_date", "-history_id"
+        )[:limit]
+    )

@@ -13,17 +13,15 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from promotions import ad_selectors
 from promotions.models import AdChannel, AdSpendDay
-from storeops.imports import registry
-from storeops.imports.runner import run_import
+from storeops.imports.api import upsert_records_response
 from storeops.roles import Capability, CapabilityPermission
 
 
@@ -103,30 +101,4 @@ class AdSpendViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         responses={200: AdSpendImportResultSerializer, 201: AdSpendImportResultSerializer}
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        records = request.data if isinstance(request.data, list) else [request.data]
-        if not records or not all(isinstance(record, dict) for record in records):
-            raise serializers.ValidationError(
-                {"non_field_errors": [_("Send one object or a list of objects.")]}
-            )
-        result = run_import(registry.get("ad_spend"), list(records), user=request.user)
-        if not result.ok:
-            message = result.message or _("%(count)d problems; nothing was written.") % {
-                "count": result.problem_count
-            }
-            return Response(
-                {
-                    "error": {
-                        "code": "invalid_rows",
-                        "message": message,
-                        "problems": [problem.as_dict() for problem in result.problems],
-                    }
-                },
-                status=status.HTTP_400_BAD_REQUEST,
-            )
-        body = {
-            "rows": result.rows_total,
-            "created": result.created,
-            "updated": result.updated,
-            "unchanged": result.unchanged,
-        }
-        return Response(body, status=status.HTTP_201_CREATED if result.created else 200)
+        return upsert_records_response("ad_spend", request)

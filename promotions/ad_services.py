@@ -21,8 +21,8 @@ from promotions.models import (
     AffiliateOrderStatus,
 )
 from storeops import business_day, money
+from storeops.upsert import CREATED, UNCHANGED, UPDATED, save_by_key
 
-CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 VALUE_FIELDS = (
     "impressions",
     "clicks",
@@ -142,39 +142,18 @@ def _upsert_ad_spend(prepared: list[dict[str, Any]]) -> list[str]:
     outcomes: list[str] = []
     for values in prepared:
         key = (values["date"], values["channel"].pk, values["campaign"])
-        obj = existing.get(key)
-        if obj is None:
-            obj = AdSpendDay(
+        existing[key], outcome = save_by_key(
+            stored=existing.get(key),
+            build=lambda values=values: AdSpendDay(
                 date=values["date"],
                 channel=values["channel"],
                 campaign=values["campaign"],
                 **{name: values[name] for name in VALUE_FIELDS},
-            )
-            try:
-                with transaction.atomic():
-                    obj.save()
-            except IntegrityError:
-                # A concurrent import stored the same key since we looked: replace it.
-                obj = (
-                    AdSpendDay.objects.select_for_update()
-                    .filter(date=key[0], channel_id=key[1], campaign=key[2])
-                    .order_by()
-                    .first()
-                )
-                if obj is None:
-                    raise
-            else:
-                existing[key] = obj
-                outcomes.append(CREATED)
-                continue
-            existing[key] = obj
-        if all(getattr(obj, name) == values[name] for name in VALUE_FIELDS):
-            outcomes.append(UNCHANGED)
-            continue
-        for name in VALUE_FIELDS:
-            setattr(obj, name, values[name])
-        obj.save(update_fields=[*VALUE_FIELDS, "updated_at"])
-        outcomes.append(UPDATED)
+            ),
+            lookup={"date": key[0], "channel_id": key[1], "campaign": key[2]},
+            values={name: values[name] for name in VALUE_FIELDS},
+        )
+        outcomes.append(outcome)
     return outcomes
 
 

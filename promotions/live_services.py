@@ -5,13 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from promotions.models import LiveSession
 from storeops import business_day
+from storeops.upsert import save_by_key
 
-CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 COUNT_FIELDS = ("duration_minutes", "viewers", "product_clicks", "buyers", "orders")
 MONEY_FIELDS = ("sales",)
 TEXT_FIELDS = ("title", "host")
@@ -88,39 +88,18 @@ def record_live_sessions(rows: list[dict[str, Any]], *, by: Any = None) -> list[
     outcomes: list[str] = []
     for values in prepared:
         key = (values["channel"].pk, values["started_at"])
-        obj = existing.get(key)
-        if obj is None:
-            obj = LiveSession(
+        existing[key], outcome = save_by_key(
+            stored=existing.get(key),
+            build=lambda values=values: LiveSession(
                 channel=values["channel"],
                 started_at=values["started_at"],
                 business_date=business_day.of(values["started_at"]),
                 imported_by=user,
                 **{name: values[name] for name in VALUE_FIELDS},
-            )
-            try:
-                with transaction.atomic():
-                    obj.save()
-            except IntegrityError:
-                # A concurrent import stored the same session since we looked: replace it.
-                obj = (
-                    LiveSession.objects.select_for_update()
-                    .filter(channel_id=key[0], started_at=key[1])
-                    .order_by()
-                    .first()
-                )
-                if obj is None:
-                    raise
-            else:
-                existing[key] = obj
-                outcomes.append(CREATED)
-                continue
-            existing[key] = obj
-        if all(getattr(obj, name) == values[name] for name in VALUE_FIELDS):
-            outcomes.append(UNCHANGED)
-            continue
-        for name in VALUE_FIELDS:
-            setattr(obj, name, values[name])
-        obj.imported_by = user
-        obj.save(update_fields=[*VALUE_FIELDS, "imported_by", "updated_at"])
-        outcomes.append(UPDATED)
+            ),
+            lookup={"channel_id": key[0], "started_at": key[1]},
+            values={name: values[name] for name in VALUE_FIELDS},
+            also_on_update={"imported_by": user},
+        )
+        outcomes.append(outcome)
     return outcomes

@@ -19,7 +19,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -28,8 +28,7 @@ from customers.models import SalesChannel
 from reports import selectors, services
 from reports.filters import StoreRatingFilter, TrafficFilter
 from reports.models import DailyTraffic, MonthlyTarget, ReportsError, SplitMethod, StoreRating
-from storeops.imports import registry
-from storeops.imports.runner import run_import
+from storeops.imports.api import upsert_records_response
 from storeops.roles import Capability, CapabilityPermission, has_capability
 
 
@@ -70,33 +69,7 @@ class _PlatformRowsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return [Capability.VIEW_REPORTS]
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        records = request.data if isinstance(request.data, list) else [request.data]
-        if not all(isinstance(record, dict) for record in records):
-            raise serializers.ValidationError(
-                {"non_field_errors": [_("Send one object or a list of objects.")]}
-            )
-        result = run_import(registry.get(self.kind_key), list(records), user=request.user)
-        if not result.ok:
-            message = result.message or _("%(count)d problems; nothing was written.") % {
-                "count": result.problem_count
-            }
-            return Response(
-                {
-                    "error": {
-                        "code": "invalid_rows",
-                        "message": message,
-                        "problems": [problem.as_dict() for problem in result.problems],
-                    }
-                },
-                status=status.HTTP_400_BAD_REQUEST,
-            )
-        body = {
-            "rows": result.rows_total,
-            "created": result.created,
-            "updated": result.updated,
-            "unchanged": result.unchanged,
-        }
-        return Response(body, status=status.HTTP_201_CREATED if result.created else 200)
+        return upsert_records_response(self.kind_key, request)
 
 
 class TrafficViewSet(_PlatformRowsViewSet):

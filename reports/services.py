@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import (
     Count,
     DecimalField,
@@ -67,8 +67,7 @@ from reports.selectors import (
 from reports.splitting import WEEKDAYS, month_days, month_start, split_month
 from storeops import business_day, money
 from storeops.money import CENT, ZERO
-
-CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+from storeops.upsert import CREATED, UNCHANGED, UPDATED, save_by_key
 
 TRAFFIC_FIELDS = ("visitors", "page_views")
 RATING_FIELDS = ("description", "service", "logistics")
@@ -90,34 +89,15 @@ def _upsert(
     outcomes: list[str] = []
     for row in rows:
         key = (row["channel"].pk, *(row[field] for field in key_fields[1:]))
-        obj = existing.get(key)
-        if obj is None:
-            obj = model(**{field: row[field] for field in (*key_fields, *value_fields)})
-            try:
-                with transaction.atomic():
-                    obj.save()
-            except IntegrityError:
-                # A concurrent import inserted the same key since we looked: update it.
-                obj = (
-                    model.objects.select_for_update()
-                    .filter(**{field: row[field] for field in key_fields})
-                    .order_by()
-                    .first()
-                )
-                if obj is None:
-                    raise
-            else:
-                existing[key] = obj
-                outcomes.append(CREATED)
-                continue
-            existing[key] = obj
-        if all(getattr(obj, field) == row[field] for field in value_fields):
-            outcomes.append(UNCHANGED)
-        else:
-            for field in value_fields:
-                setattr(obj, field, row[field])
-            obj.save(update_fields=[*value_fields, "updated_at"])
-            outcomes.append(UPDATED)
+        existing[key], outcome = save_by_key(
+            stored=existing.get(key),
+            build=lambda row=row: model(
+                **{field: row[field] for field in (*key_fields, *value_fields)}
+            ),
+            lookup={field: row[field] for field in key_fields},
+            values={field: row[field] for field in value_fields},
+        )
+        outcomes.append(outcome)
     return outcomes
 
 

@@ -47,7 +47,8 @@ from orders.models import (
     ReviewReason,
     ReviewState,
 )
-from orders.services.common import allocate, check_amount, check_user
+from orders.services import review
+from orders.services.common import check_user
 from orders.services.imports import (
     CREATED,
     UNCHANGED,
@@ -55,8 +56,7 @@ from orders.services.imports import (
     import_order,
     is_forward,
 )
-from orders.services.intake import _build_lines
-from orders.services.review import ADDRESS_FIELDS
+from orders.services.intake import price_lines
 from storeops import business_day
 from storeops.copy_insert import insert_all, insert_rows
 
@@ -257,12 +257,12 @@ def _create_orders(run: list[tuple[int, ImportedOrder]], *, by: Any, why: str) -
                 _event(item, EventKind.STOCK_SHORT, by=by, now=now, message=str(item.shortage))
             order_counts[customer.pk] = count + 1
             payments.append((customer, order.paid_total, order.paid_at))
-            reasons = _review_reasons(
-                order,
+            reasons = review.review_reasons(
+                order=order,
                 rules=rules,
                 is_new_buyer=count == 0,
                 stock_short=item.shortage is not None,
-                duplicates=duplicates,
+                has_recent_duplicate=duplicates.has_recent,
             )
             order.review_reasons = reasons
             order.review_state = ReviewState.EXCEPTION if reasons else ReviewState.RELEASED
@@ -297,44 +297,19 @@ def _build_order(data: ImportedOrder, *, by: Any) -> tuple[Order, list[OrderLine
     order_no = (data.order_no or "").strip()
     if not order_no:
         raise OrderError(_("An order needs an order number."), code="missing_order_no")
-    built, goods_total, line_discount_total = _build_lines(data.lines)
-    order_discount_total = check_amount(data.order_discount_total, label=_("Order discounts"))
-    shipping_fee = check_amount(data.shipping_fee, label=_("Shipping fee"))
-    paid_total = check_amount(data.paid_total, label=_("Amount paid"))
-    if order_discount_total > goods_total - line_discount_total:
-        raise OrderError(
-            _("Order discounts (%(discount)s) are more than the goods after line discounts."),
-            code="discount_exceeds_goods",
-            discount=order_discount_total,
-        )
-    expected = goods_total - line_discount_total - order_discount_total + shipping_fee
-    if paid_total != expected:
-        raise OrderError(
-            _(
-                "The amount paid %(paid)s does not add up: goods %(goods)s − line discounts "
-                "%(line_discounts)s − order discounts %(order_discounts)s + shipping "
-                "%(shipping)s = %(expected)s."
-            ),
-            code="amount_mismatch",
-            paid=paid_total,
-            goods=goods_total,
-            line_discounts=line_discount_total,
-            order_discounts=order_discount_total,
-            shipping=shipping_fee,
-            expected=expected,
-        )
-    if timezone.is_naive(data.placed_at):
-        raise OrderError(_("The order time must carry a time zone."), code="naive_datetime")
+    priced = price_lines(
+        data.lines,
+        order_discount_total=data.order_discount_total,
+        shipping_fee=data.shipping_fee,
+        paid_total=data.paid_total,
+        placed_at=data.placed_at,
+    )
     if not (data.buyer_nickname or "").strip() and not customer_services.normalize_phone(
         data.phone
     ):
         raise OrderError(
             str(_("A customer needs a buyer ID or a phone number.")), code="unknown_buyer"
         )
-    shares = allocate(order_discount_total, [line.paid_amount for line in built])
-    for line, share in zip(built, shares, strict=True):
-        line.order_discount_share = share
-        line.paid_amount -= share
     order = Order(
         channel=data.channel,
         order_no=order_no,
@@ -348,16 +323,16 @@ def _build_order(data: ImportedOrder, *, by: Any) -> tuple[Order, list[OrderLine
         address=data.address[:300],
         buyer_note=data.buyer_note,
         placed_at=data.placed_at,
-        goods_total=goods_total,
-        line_discount_total=line_discount_total,
-        order_discount_total=order_discount_total,
-        shipping_fee=shipping_fee,
-        paid_total=paid_total,
+        goods_total=priced.goods_total,
+        line_discount_total=priced.line_discount_total,
+        order_discount_total=priced.order_discount_total,
+        shipping_fee=priced.shipping_fee,
+        paid_total=priced.paid_total,
         coupon_code=data.coupon_code[:64],
         promotion_text=data.promotion_text[:200],
         created_by=by if getattr(by, "pk", None) else None,
     )
-    return order, built
+    return order, priced.lines
 
 
 def _warehouse(paid: list[_NewOrder]) -> Warehouse | None:
@@ -460,35 +435,6 @@ class _DuplicateFinder:
         if order.address.strip():
             moments += self.by_address.get((order.province, order.city, order.address), [])
         return any(abs(moment - order.placed_at) <= self.window for moment in moments)
-
-
-def _review_reasons(
-    order: Order,
-    *,
-    rules: OrderSettings,
-    is_new_buyer: bool,
-    stock_short: bool,
-    duplicates: _DuplicateFinder,
-) -> list[str]:
-    """``review.review_reasons`` with the rules read once and the duplicates found in memory."""
-    reasons = []
-    if stock_short and rules.check_stock:
-        reasons.append(ReviewReason.OUT_OF_STOCK)
-    if rules.check_address and not all(getattr(order, field).strip() for field in ADDRESS_FIELDS):
-        reasons.append(ReviewReason.INCOMPLETE_ADDRESS)
-    if rules.check_buyer_note and order.buyer_note.strip():
-        reasons.append(ReviewReason.BUYER_NOTE)
-    if rules.amount_limit is not None and order.paid_total > rules.amount_limit:
-        reasons.append(ReviewReason.AMOUNT_ABOVE_LIMIT)
-    if (
-        is_new_buyer
-        and rules.new_buyer_amount_limit is not None
-        and order.paid_total > rules.new_buyer_amount_limit
-    ):
-        reasons.append(ReviewReason.NEW_BUYER_HIGH_AMOUNT)
-    if rules.duplicate_window_minutes and duplicates.has_recent(order):
-        reasons.append(ReviewReason.DUPLICATE_RECIPIENT)
-    return [str(reason) for reason in reasons]
 
 
 def _event(

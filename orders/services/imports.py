@@ -47,8 +47,7 @@ from orders.services.lifecycle import complete_order
 from orders.services.shipping import mark_delivered, ship_order
 from orders.services.stock import release_all
 from storeops import business_day
-
-CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+from storeops.upsert import CREATED, UNCHANGED, UPDATED
 
 HISTORY_STATUSES = frozenset({OrderStatus.COMPLETED, OrderStatus.CLOSED, OrderStatus.CANCELLED})
 SHIPPED_OR_LATER = frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED})

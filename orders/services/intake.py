@@ -89,6 +89,74 @@ def _build_lines(lines: Sequence[LineInput]) -> tuple[list[OrderLine], Decimal, 
     return built, goods_total, discount_total
 
 
+@dataclass
+class PricedLines:
+    """An order's lines, checked, with the order discount spread over them."""
+
+    lines: list[OrderLine]
+    goods_total: Decimal
+    line_discount_total: Decimal
+    order_discount_total: Decimal
+    shipping_fee: Decimal
+    paid_total: Decimal
+
+
+def price_lines(
+    lines: Sequence[LineInput],
+    *,
+    order_discount_total: Any,
+    shipping_fee: Any,
+    paid_total: Any,
+    placed_at: dt.datetime,
+) -> PricedLines:
+    """The unsaved lines of a new order and its amounts, checked as every intake checks them.
+
+    Refused with :class:`OrderError` unless ``paid_total == goods − line
+    discounts − order discounts + shipping`` and ``placed_at`` is aware. The
+    order discount is allocated over the lines by their value.
+    """
+    built, goods_total, line_discount_total = _build_lines(lines)
+    order_discount_total = check_amount(order_discount_total, label=_("Order discounts"))
+    shipping_fee = check_amount(shipping_fee, label=_("Shipping fee"))
+    paid_total = check_amount(paid_total, label=_("Amount paid"))
+    if order_discount_total > goods_total - line_discount_total:
+        raise OrderError(
+            _("Order discounts (%(discount)s) are more than the goods after line discounts."),
+            code="discount_exceeds_goods",
+            discount=order_discount_total,
+        )
+    expected = goods_total - line_discount_total - order_discount_total + shipping_fee
+    if paid_total != expected:
+        raise OrderError(
+            _(
+                "The amount paid %(paid)s does not add up: goods %(goods)s − line discounts "
+                "%(line_discounts)s − order discounts %(order_discounts)s + shipping "
+                "%(shipping)s = %(expected)s."
+            ),
+            code="amount_mismatch",
+            paid=paid_total,
+            goods=goods_total,
+            line_discounts=line_discount_total,
+            order_discounts=order_discount_total,
+            shipping=shipping_fee,
+            expected=expected,
+        )
+    if timezone.is_naive(placed_at):
+        raise OrderError(_("The order time must carry a time zone."), code="naive_datetime")
+    shares = allocate(order_discount_total, [line.paid_amount for line in built])
+    for line, share in zip(built, shares, strict=True):
+        line.order_discount_share = share
+        line.paid_amount -= share
+    return PricedLines(
+        lines=built,
+        goods_total=goods_total,
+        line_discount_total=line_discount_total,
+        order_discount_total=order_discount_total,
+        shipping_fee=shipping_fee,
+        paid_total=paid_total,
+    )
+
+
 def create_order(
     *,
     channel: SalesChannel,
@@ -131,38 +199,14 @@ def create_order(
     existing = Order.objects.filter(channel=channel, order_no=order_no).first()
     if existing is not None:
         return existing, False
-    built, goods_total, line_discount_total = _build_lines(lines)
-    order_discount_total = check_amount(order_discount_total, label=_("Order discounts"))
-    shipping_fee = check_amount(shipping_fee, label=_("Shipping fee"))
-    paid_total = check_amount(paid_total, label=_("Amount paid"))
-    if order_discount_total > goods_total - line_discount_total:
-        raise OrderError(
-            _("Order discounts (%(discount)s) are more than the goods after line discounts."),
-            code="discount_exceeds_goods",
-            discount=order_discount_total,
-        )
-    expected = goods_total - line_discount_total - order_discount_total + shipping_fee
-    if paid_total != expected:
-        raise OrderError(
-            _(
-                "The amount paid %(paid)s does not add up: goods %(goods)s − line discounts "
-                "%(line_discounts)s − order discounts %(order_discounts)s + shipping "
-                "%(shipping)s = %(expected)s."
-            ),
-            code="amount_mismatch",
-            paid=paid_total,
-            goods=goods_total,
-            line_discounts=line_discount_total,
-            order_discounts=order_discount_total,
-            shipping=shipping_fee,
-            expected=expected,
-        )
-    if timezone.is_naive(placed_at):
-        raise OrderError(_("The order time must carry a time zone."), code="naive_datetime")
-    shares = allocate(order_discount_total, [line.paid_amount for line in built])
-    for line, share in zip(built, shares, strict=True):
-        line.order_discount_share = share
-        line.paid_amount -= share
+    priced = price_lines(
+        lines,
+        order_discount_total=order_discount_total,
+        shipping_fee=shipping_fee,
+        paid_total=paid_total,
+        placed_at=placed_at,
+    )
+    built = priced.lines
     if paid_at is not None:
         check_user(by)
         if timezone.is_naive(paid_at):
@@ -193,11 +237,11 @@ def create_order(
                 internal_notes=internal_notes,
                 warehouse=warehouse,
                 placed_at=placed_at,
-                goods_total=goods_total,
-                line_discount_total=line_discount_total,
-                order_discount_total=order_discount_total,
-                shipping_fee=shipping_fee,
-                paid_total=paid_total,
+                goods_total=priced.goods_total,
+                line_discount_total=priced.line_discount_total,
+                order_discount_total=priced.order_discount_total,
+                shipping_fee=priced.shipping_fee,
+                paid_total=priced.paid_total,
                 coupon_code=coupon_code[:64],
                 promotion_text=promotion_text[:200],
                 replaces_order=replaces_order,
@@ -209,7 +253,7 @@ def create_order(
                 by=by,
                 at=placed_at,
                 message=_("Imported from the channel") if is_imported else "",
-                after={"paid_total": str(paid_total), "lines": len(built)},
+                after={"paid_total": str(priced.paid_total), "lines": len(built)},
             )
             if paid_at is None:
                 order.save(force_insert=True)

@@ -9,7 +9,7 @@ changes nothing.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import transaction
@@ -59,11 +59,19 @@ ADDRESS_FIELDS = ("recipient_name", "phone", "province", "city", "address")
 
 
 def review_reasons(
-    *, order: Order, is_new_buyer: bool, stock_short: bool, rules: OrderSettings | None = None
+    *,
+    order: Order,
+    is_new_buyer: bool,
+    stock_short: bool,
+    rules: OrderSettings | None = None,
+    has_recent_duplicate: Callable[[Order], bool] | None = None,
 ) -> list[str]:
     """The review checks an order fails, as ``ReviewReason`` codes (empty: it passes).
 
     ``rules``: the settings row when the caller has read it already.
+    ``has_recent_duplicate``: how to tell whether another order went to the same
+    phone or address within the rules' window (default: ask the stored orders;
+    a batch import answers from the orders it holds in memory).
     """
     rules = rules or OrderSettings.load()
     reasons = []
@@ -81,10 +89,13 @@ def review_reasons(
         and order.paid_total > rules.new_buyer_amount_limit
     ):
         reasons.append(ReviewReason.NEW_BUYER_HIGH_AMOUNT)
-    if rules.duplicate_window_minutes and _has_recent_duplicate(
-        order, minutes=rules.duplicate_window_minutes
-    ):
-        reasons.append(ReviewReason.DUPLICATE_RECIPIENT)
+    if rules.duplicate_window_minutes:
+        if has_recent_duplicate is None:
+            is_duplicate = _has_recent_duplicate(order, minutes=rules.duplicate_window_minutes)
+        else:
+            is_duplicate = has_recent_duplicate(order)
+        if is_duplicate:
+            reasons.append(ReviewReason.DUPLICATE_RECIPIENT)
     return [str(reason) for reason in reasons]
 
 

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from orders.errors import OrderError
 from orders.forms_shipping import PROVINCES, RateCardForm, ShippingCostCalculatorForm
 from orders.models import Carrier, RateCard
-from orders.selectors_shipping import carriers_with_rate_cards, rate_card_changes
+from orders.selectors import carriers_with_rate_cards, rate_card_changes
 from orders.services.shipping import (
     delete_rate_card,
     rate_card_for,

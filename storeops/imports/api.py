@@ -174,19 +174,7 @@ class ImportJobViewSet(
             kinds[data["kind"]], list(data["records"]), user=request.user, dry_run=data["dry_run"]
         )
         if not result.ok:
-            message = result.message or _("%(count)d problems; nothing was written.") % {
-                "count": result.problem_count
-            }
-            return Response(
-                {
-                    "error": {
-                        "code": "invalid_rows",
-                        "message": message,
-                        "problems": [p.as_dict() for p in result.problems],
-                    }
-                },
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+            return invalid_rows_response(result)
         body = {
             "ok": result.ok,
             "dry_run": data["dry_run"],
@@ -198,3 +186,42 @@ class ImportJobViewSet(
             "message": result.message,
         }
         return Response(body)
+
+
+def invalid_rows_response(result: Any) -> Response:
+    """400 for records an import refused, every problem with its row and column."""
+    message = result.message or _("%(count)d problems; nothing was written.") % {
+        "count": result.problem_count
+    }
+    return Response(
+        {
+            "error": {
+                "code": "invalid_rows",
+                "message": message,
+                "problems": [problem.as_dict() for problem in result.problems],
+            }
+        },
+        status=status.HTTP_400_BAD_REQUEST,
+    )
+
+
+def upsert_records_response(kind_key: str, request: Request) -> Response:
+    """A create endpoint that takes one object or a list of objects of an import kind.
+
+    The records go through the kind exactly as a file's rows do (all or
+    nothing, re-sent records change nothing): 201 when a record was created,
+    200 when all were updated or unchanged, 400 with the problems otherwise.
+    """
+    records = request.data if isinstance(request.data, list) else [request.data]
+    if not records or not all(isinstance(record, dict) for record in records):
+        raise ValidationError({"non_field_errors": [_("Send one object or a list of objects.")]})
+    result = run_import(registry.get(kind_key), list(records), user=request.user)
+    if not result.ok:
+        return invalid_rows_response(result)
+    body = {
+        "rows": result.rows_total,
+        "created": result.created,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+    }
+    return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
