@@ -345,9 +345,8 @@ class _Refused(Exception):
 _reason_texts: dict[tuple[str, str], str] = {}
 
 
-def _message(reason: str, params: dict[str, Any]) -> str:
+def _message(reason: str, params: dict[str, Any], language: str) -> str:
     # A quote refuses dozens of rules: translate each reason once per language.
-    language = get_language() or ""
     text = _reason_texts.get((language, reason))
     if text is None:
         text = _reason_texts[(language, reason)] = str(REASONS[reason])
@@ -357,7 +356,7 @@ def _message(reason: str, params: dict[str, Any]) -> str:
 # -- input -----------------------------------------------------------------------------------
 
 
-def _parse_lines(lines: Iterable[Sequence[Any]]) -> tuple[list[_Line], tuple | None]:
+def _parse_lines(lines: Iterable[Sequence[Any]]) -> tuple[list[_Line], tuple]:
     """The basket's lines, checked, and the rules' version read with their SKUs."""
     raw = []
     for position, line in enumerate(lines, start=1):
@@ -410,9 +409,9 @@ def _as_decimal(value: Any) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
-def _skus(codes: set[str]) -> tuple[list[_Sku], tuple | None]:
-    """The cart's SKUs and, in the same round trip, the rules' version (None
-    when no SKU matched)."""
+def _skus(codes: set[str]) -> tuple[list[_Sku], tuple]:
+    """The cart's SKUs and, in the same round trip, the rules' version (empty
+    when no SKU matched: the quote is refused then)."""
     variant, product = Variant._meta, Product._meta
     column = variant.get_field
     marks = ", ".join(["%s"] * len(codes))
@@ -431,7 +430,7 @@ def _skus(codes: set[str]) -> tuple[list[_Sku], tuple | None]:
         _Sku(pk, sku_code, _as_decimal(price), product_id, category_id)
         for pk, sku_code, price, product_id, category_id, *_version in rows
     ]
-    return skus, (tuple(rows[0][5:]) if rows else None)
+    return skus, (tuple(rows[0][5:]) if rows else ())
 
 
 def _parse_price(value: Any, position: int) -> Decimal:
@@ -555,10 +554,11 @@ def _relations_of(promotion: Promotion) -> _Relations:
 
 
 # Every process keeps the active promotions and their rules in memory and
-# re-reads them only when they change: a quote then costs a version check, the
-# cart's SKUs and any usage counts, not 200 promotions' rows. The version is
-# read from the database (so a change made by another process is seen at once)
-# and dropped in-process on any rule change (``invalidate_rules``).
+# re-reads them only when they change: a quote then costs one read of the
+# cart's SKUs with the rules' version, and one of usage counts, not 200
+# promotions' rows. The version comes from the database (so a change made by
+# another process is seen at once) and is dropped in-process on any rule
+# change (``invalidate_rules``).
 _rules_lock = threading.Lock()
 _rules: dict[str, Any] = {"version": None, "promotions": [], "index": _ScopeIndex([])}
 
@@ -574,18 +574,13 @@ def _rules_version_sql() -> str:
     promotions = Promotion._meta.db_table
     categories = Category._meta.db_table
     return (
-        f"(SELECT MAX(updated_at) FROM {promotions}),"
+        # As text: compared, never read as a time (and cheaper to hand back per row).
+        f"(SELECT CAST(MAX(updated_at) AS TEXT) FROM {promotions}),"
         f" (SELECT COUNT(*) FROM {promotions}),"
         f" (SELECT MAX(id) FROM {promotions}),"
-        f" (SELECT MAX(updated_at) FROM {categories}),"
+        f" (SELECT CAST(MAX(updated_at) AS TEXT) FROM {categories}),"
         f" (SELECT COUNT(*) FROM {categories})"
     )
-
-
-def _rules_version() -> tuple:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {_rules_version_sql()}")
-        return tuple(cursor.fetchone())
 
 
 def _load_rules() -> list[Promotion]:
@@ -620,13 +615,9 @@ def _load_rules() -> list[Promotion]:
     return sorted(promotions, key=lambda p: (STEP[PromotionKind(p.kind)], -p.priority, p.pk))
 
 
-def _candidate_promotions(
-    at: dt.datetime, version: tuple | None = None
-) -> tuple[list[Promotion], _ScopeIndex]:
+def _candidate_promotions(at: dt.datetime, version: tuple) -> tuple[list[Promotion], _ScopeIndex]:
     """Active promotions running near ``at`` (recently ended or soon starting too),
     and the index of what every active promotion covers."""
-    if version is None:
-        version = _rules_version()
     with _rules_lock:
         if _rules["version"] != version:
             promotions = _load_rules()
@@ -805,6 +796,7 @@ def quote(
             _("The pricing moment must be time-zone aware."), code="naive_datetime"
         )
     parsed, version = _parse_lines(lines)
+    language = get_language() or ""  # the refusals' messages
     # Rules see the lines in one canonical order, so the input order cannot matter.
     work = sorted(parsed, key=lambda line: (line.key, line.index))
     keys = {line.index: line.key for line in work}
@@ -849,7 +841,7 @@ def quote(
                     id=promotion.id,
                     name=promotion.name,
                     reason=refusal.reason,
-                    message=_message(refusal.reason, refusal.params),
+                    message=_message(refusal.reason, refusal.params, language),
                 )
             )
             continue
@@ -883,6 +875,7 @@ def quote(
         exclusive=exclusive,
         applied=applied,
         rejected=rejected,
+        language=language,
     )
     result_lines = tuple(_result_line(line) for line in sorted(work, key=lambda item: item.index))
     goods = sum((line.goods_cents for line in work), 0)
@@ -934,6 +927,7 @@ def _apply_coupons(
     exclusive: Promotion | None,
     applied: list[AppliedRule],
     rejected: list[RejectedRule],
+    language: str,
 ) -> None:
     codes = list(
         dict.fromkeys(normalize_code(code) for code in coupon_codes if code and code.strip())
@@ -995,7 +989,7 @@ def _apply_coupons(
                     name=coupon.batch.name if coupon else code,
                     code=code,
                     reason=refusal.reason,
-                    message=_message(refusal.reason, refusal.params),
+                    message=_message(refusal.reason, refusal.params, language),
                 )
             )
             continue
