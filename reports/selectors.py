@@ -271,23 +271,18 @@ def packaging_costs_between(first: dt.date, last: dt.date) -> dict[dt.date, Deci
 
 
 def operating_expenses_between(first: dt.date, last: dt.date) -> dict[dt.date, Decimal]:
-    """{day: `operating_expense_on(day)`} for every day from `first` to `last`. Two queries."""
-    daily = dict(
-        OperatingExpense.objects.filter(period=ExpensePeriod.DAY, date__gte=first, date__lte=last)
-        .order_by()
-        .values("date")
-        .annotate(total=Sum("amount"))
-        .values_list("date", "total")
-    )
+    """{day: `operating_expense_on(day)`} for every day from `first` to `last`. One query."""
+    daily: dict[dt.date, Decimal] = {}
     monthly: dict[dt.date, list[Decimal]] = {}
-    for month, amount in (
-        OperatingExpense.objects.filter(
-            period=ExpensePeriod.MONTH, date__gte=month_start(first), date__lte=last
-        )
+    for period, day, amount in (
+        OperatingExpense.objects.filter(date__gte=month_start(first), date__lte=last)
         .order_by("date", "pk")
-        .values_list("date", "amount")
+        .values_list("period", "date", "amount")
     ):
-        monthly.setdefault(month, []).append(amount)
+        if period == ExpensePeriod.MONTH:
+            monthly.setdefault(day, []).append(amount)
+        elif day >= first:
+            daily[day] = daily.get(day, ZERO) + amount
     shares: dict[dt.date, list[Decimal]] = {}
     for month, amounts in monthly.items():
         days = month_days(month)

@@ -184,3 +184,22 @@ def test_the_workbook_refund_figures_equal_refund_stats_of_the_raw_rows(line_ref
     assert from_summaries == refund_stats(start=DAY_1, end=DAY_2)
     assert from_summaries.refunds_of_paid == Decimal("20.00") + line_refund.amount
     assert len(from_summaries.by_channel) == 2
+
+
+def test_a_rebuild_drops_the_rows_of_a_sku_no_longer_sold_and_keeps_the_rest(line_refund):
+    services.build_range(*RUN)
+    day, channel_id, variant_id = next(key for key in stored() if key[1] is not None)
+    orders = Order.objects.filter(
+        business_date=day, channel_id=channel_id, lines__variant_id=variant_id
+    )
+    untouched = {key: row for key, row in stored().items() if key[0] != day}
+
+    Order.objects.filter(pk__in=list(orders.values_list("pk", flat=True))).update(
+        kind=OrderKind.REPLACEMENT
+    )
+    services.build_day(day)
+
+    rows = stored()
+    assert (day, channel_id, variant_id) not in rows
+    assert rows == recomputed()
+    assert {key: row for key, row in rows.items() if key[0] != day} == untouched
