@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import io
 import os
 import pstats
@@ -35,6 +36,18 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/storeo
 
 SKUS = 200
 CPU_SECONDS: list[float] = []
+# Time the garbage collector took during each timed run, by generation.
+GC_SECONDS: list[list[float]] = []
+_gc_started = [0.0]
+
+
+def _time_gc(phase: str, info: dict) -> None:
+    if phase == "start":
+        _gc_started[0] = time.perf_counter()
+    elif GC_SECONDS:
+        GC_SECONDS[-1][info["generation"]] += time.perf_counter() - _gc_started[0]
+
+
 HEADER = (
     "店铺,订单编号,订单状态,订单创建时间,付款时间,买家会员名,收货人姓名,联系手机,收货地址,"
     "商家编码,宝贝标题,购买数量,价格,单品优惠,店铺优惠,买家应付邮费,实付金额,买家留言"
@@ -83,6 +96,7 @@ def to_csv(rows: list[list[str]]) -> bytes:
 
 def timed(run, profile: int = 0):
     profiler = cProfile.Profile() if profile else None
+    GC_SECONDS.append([0.0, 0.0, 0.0])
     started = time.perf_counter()
     cpu_started = time.process_time()
     if profiler is not None:
@@ -174,6 +188,7 @@ def main() -> None:
     def run():
         return run_import(kind, io.BytesIO(content), name="bench.csv", user=user)
 
+    gc.callbacks.append(_time_gc)
     load_before = os.getloadavg()
     first, first_s = timed(run, args.profile)
     assert first.ok and first.created == args.lines, first.message or first.problems[:3]
@@ -193,6 +208,13 @@ def main() -> None:
         f"Python CPU: first import {CPU_SECONDS[0]:.1f} s "
         f"({CPU_SECONDS[0] * 1000 / lines:.2f} s per 1,000 lines), "
         f"same file again {CPU_SECONDS[1]:.1f} s ({CPU_SECONDS[1] * 1000 / lines:.2f} s per 1,000)"
+    )
+    print(
+        "garbage collection (generations 0/1/2): "
+        + "; ".join(
+            f"{label} " + "/".join(f"{seconds:.1f}" for seconds in run) + " s"
+            for label, run in zip(("first import", "same file again"), GC_SECONDS, strict=False)
+        )
     )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory of this process: {peak:,.0f} MB")

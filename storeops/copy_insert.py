@@ -15,7 +15,9 @@ children and objects that already have a primary key go to ``bulk_create``.
 
 :func:`insert_rows` takes plain tuples instead of objects, for rows written
 by the ten thousand (timeline, ledger) where building model instances would
-cost more than writing them.
+cost more than writing them. :func:`insert_new_rows` takes tuples of some of
+the fields, fills in the rest as a new instance would have them and returns
+the new primary keys: for rows whose ids the caller needs (orders, lines).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import connections, models, router
+from django.utils import timezone
 
 # Field types whose Python value psycopg writes just as the field would prepare it
 # (choices are str or int enums, which psycopg writes by value).
@@ -133,6 +136,88 @@ def insert_rows(
             copy.write_row(values)
 
 
+def insert_new_rows(
+    model: type[models.Model],
+    *,
+    fields: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    with_ids: bool = True,
+) -> list[Any]:
+    """Insert ``rows`` of ``model`` and return their new primary keys, in the order given.
+
+    ``fields`` names (by attname) some concrete fields; each row gives their
+    values as the model would hold them. Every other field but the primary
+    key gets what ``model()`` and ``bulk_create`` would give it: its default,
+    and the time of the call for ``auto_now`` and ``auto_now_add`` (one time
+    for all the rows). Takes part in the caller's transaction; a constraint
+    violation raises ``IntegrityError`` as ``bulk_create`` would. With
+    ``with_ids=False`` the table's default gives the keys and none are
+    returned, which saves asking the sequence for them first.
+    """
+    meta = model._meta
+    by_attname = {field.attname: field for field in meta.concrete_fields}
+    unknown = [
+        name
+        for name in fields
+        if name not in by_attname or by_attname[name] is meta.pk or _is_stamp(by_attname[name])
+    ]
+    if unknown or len(set(fields)) != len(fields) or meta.parents:
+        raise ValueError(f"insert_new_rows({model.__name__}) cannot write: {unknown or fields}")
+    if not rows:
+        return []
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    if connection.vendor != "postgresql":
+        objects = [model(**dict(zip(fields, row, strict=True))) for row in rows]
+        model.objects.bulk_create(objects)
+        return [obj.pk for obj in objects] if with_ids else []
+    given = set(fields)
+    now = timezone.now()
+    rest = [
+        field
+        for field in meta.concrete_fields
+        if field is not meta.pk and field.attname not in given and not field.generated
+    ]
+    # The other fields' values, prepared once: they are the same on every row.
+    filled = tuple(
+        _prepared_value(field, connection, now if _is_stamp(field) else field.get_default())
+        for field in rest
+    )
+    columns = [*(by_attname[name] for name in fields), *rest]
+    prepared = [
+        (index, _preparation(by_attname[name], connection))
+        for index, name in enumerate(fields)
+        if type(by_attname[name]) not in _AS_IS and not by_attname[name].is_relation
+    ]
+    with connection.cursor() as cursor:
+        if with_ids:
+            ids = _next_ids(cursor, model, len(rows))
+            columns.insert(0, meta.pk)
+            keyed_rows = ((pk, *row) for pk, row in zip(ids, rows, strict=True))
+        else:
+            ids = []
+            keyed_rows = iter(rows)
+        offset = 1 if with_ids else 0
+        with cursor.copy(_copy_statement(connection, model, columns)) as copy:
+            for row in keyed_rows:
+                if prepared:
+                    row = list(row)
+                    for index, prepare in prepared:
+                        row[index + offset] = prepare(row[index + offset])
+                copy.write_row((*row, *filled))
+    return ids
+
+
+def _is_stamp(field: models.Field) -> bool:
+    return getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+
+
+def _prepared_value(field: models.Field, connection: Any, value: Any) -> Any:
+    if type(field) in _AS_IS or field.is_relation:
+        return value
+    return _preparation(field, connection)(value)
+
+
 def _next_ids(cursor: Any, model: type[models.Model], count: int) -> list[Any]:
     """``count`` new primary keys from the table's sequence, ascending."""
     meta = model._meta
@@ -167,8 +252,22 @@ def _preparation(field: models.Field, connection: Any) -> Callable[[Any], Any]:
     """The field's own preparation of a value; JSON goes as its text, which COPY reads."""
     if isinstance(field, models.JSONField):
         dumps = functools.partial(json.dumps, cls=field.encoder)
-        # None is SQL NULL, as JSONField.get_db_prep_save has it.
-        return lambda value: None if value is None else dumps(value)
+        # Texts by the id of the value (kept alive here, so the id stays its own): a
+        # caller writing one object on many rows has it encoded once.
+        texts: dict[int, tuple[Any, str]] = {}
+
+        def prepare(value: Any) -> Any:
+            # None is SQL NULL, as JSONField.get_db_prep_save has it.
+            if value is None:
+                return None
+            known = texts.get(id(value))
+            if known is not None:
+                return known[1]
+            text = dumps(value)
+            texts[id(value)] = (value, text)
+            return text
+
+        return prepare
     return functools.partial(_prepare, field, connection)
 
 

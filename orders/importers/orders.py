@@ -9,18 +9,16 @@ order is never split between batches.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from catalog.models import Variant
 from customers.models import SalesChannel
 from orders.errors import OrderError
-from orders.models import Carrier, Order, OrderStatus
+from orders.models import Carrier, OrderStatus
 from orders.models.orders import PAID_STATUSES
 from orders.services import bulk_intake
 from orders.services import imports as services
@@ -369,7 +367,7 @@ class OrderImport(ImportKind):
     ) -> None:
         orders: dict[tuple, _OrderSummary] = context.cache.setdefault("orders", {})
         key = (row["channel"].pk, row["order_no"])
-        fields = tuple(row.get(name) for name in ORDER_FIELDS)
+        fields = tuple([row.get(name) for name in ORDER_FIELDS])
         summary = orders.get(key)
         if summary is None:
             summary = orders[key] = _OrderSummary(context.row_number or 0, fields)
@@ -508,20 +506,9 @@ def _write_order_by_order(complete: list[list], context: ImportContext) -> list[
 
 def _stored_statuses(groups: list[list]) -> dict[tuple, str]:
     """Status of the orders already stored, by (channel id, order number): one query."""
-    numbers: dict[int, list[str]] = defaultdict(list)
-    for group in groups:
-        numbers[group[0].values["channel"].pk].append(group[0].values["order_no"])
-    if not numbers:
-        return {}
-    condition = Q()
-    for channel_id, order_numbers in numbers.items():
-        condition |= Q(channel_id=channel_id, order_no__in=order_numbers)
-    return {
-        (channel_id, order_no): status
-        for channel_id, order_no, status in Order.objects.filter(condition).values_list(
-            "channel_id", "order_no", "status"
-        )
-    }
+    return bulk_intake.stored_statuses(
+        keys=[(group[0].values["channel"].pk, group[0].values["order_no"]) for group in groups]
+    )
 
 
 def _imported_order(group: list) -> services.ImportedOrder:

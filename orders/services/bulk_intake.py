@@ -19,12 +19,13 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connections, router, transaction
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -58,11 +59,55 @@ from orders.services.imports import (
 )
 from orders.services.intake import price_lines
 from storeops import business_day
-from storeops.copy_insert import insert_all, insert_rows
+from storeops.copy_insert import insert_new_rows, insert_rows
 
 # A timeline row as insert_rows takes it: the order's id, then no case, then what
 # _event keeps (kind, message, before, after, by, at).
 EVENT_FIELDS = ("order_id", "case_id", "kind", "message", "before", "after", "by_id", "created_at")
+# What a new order and its lines are written with (insert_new_rows); every other
+# field keeps the default ``Order()`` and ``OrderLine()`` would give it.
+ORDER_FIELDS = (
+    "channel_id",
+    "order_no",
+    "kind",
+    "is_imported",
+    "customer_id",
+    "buyer_nickname",
+    "recipient_name",
+    "phone",
+    "province",
+    "city",
+    "address",
+    "buyer_note",
+    "warehouse_id",
+    "status",
+    "review_state",
+    "review_reasons",
+    "placed_at",
+    "paid_at",
+    "business_date",
+    "goods_total",
+    "line_discount_total",
+    "order_discount_total",
+    "shipping_fee",
+    "paid_total",
+    "coupon_code",
+    "promotion_text",
+    "created_by_id",
+)
+LINE_FIELDS = (
+    "order_id",
+    "variant_id",
+    "sku_code",
+    "title",
+    "quantity",
+    "unit_price",
+    "line_discount",
+    "order_discount_share",
+    "paid_amount",
+    "unit_cost",
+    "reserved_quantity",
+)
 
 # New orders in these statuses are written set-based; any other goes order by order.
 BULK_STATUSES = frozenset({OrderStatus.PENDING_PAYMENT, OrderStatus.PAID})
@@ -112,15 +157,28 @@ def _import_one(position: int, data: ImportedOrder, *, by: Any, source: str) -> 
 
 
 def _stored_statuses(orders: Sequence[ImportedOrder]) -> dict[tuple[int, str], str]:
-    """Status of the orders already stored, by (channel id, order number): one query."""
+    return stored_statuses(keys=[(data.channel.pk, data.order_no.strip()) for data in orders])
+
+
+def stored_statuses(*, keys: Iterable[tuple[int, str]]) -> dict[tuple[int, str], str]:
+    """Status of the stored orders among ``keys`` (channel id, order number): one query."""
     numbers: dict[int, set[str]] = defaultdict(set)
-    for data in orders:
-        numbers[data.channel.pk].add(data.order_no.strip())
+    for channel_id, order_no in keys:
+        numbers[channel_id].add(order_no)
     if not numbers:
         return {}
     condition = Q()
+    connection = connections[router.db_for_read(Order)]
+    column = f"{connection.ops.quote_name(Order._meta.db_table)}.order_no"
     for channel_id, order_numbers in numbers.items():
-        condition |= Q(channel_id=channel_id, order_no__in=sorted(order_numbers))
+        if connection.vendor == "postgresql":
+            # One array parameter: an IN list of a thousand numbers costs Django
+            # far more to build than the database to read (the plan is the same).
+            condition |= Q(channel_id=channel_id) & Q(
+                RawSQL(f"{column} = ANY(%s)", [sorted(order_numbers)], output_field=BooleanField())
+            )
+        else:
+            condition |= Q(channel_id=channel_id, order_no__in=sorted(order_numbers))
     return {
         (channel_id, order_no): status
         for channel_id, order_no, status in Order.objects.filter(condition).values_list(
@@ -149,24 +207,95 @@ def _write_run(
 
 
 class _NewOrder:
-    """One order of a run while it is being built."""
+    """One order of a run while it is being built: the values its row is written with.
 
-    __slots__ = ("data", "events", "lines", "order", "position", "shortage")
+    Plain attributes rather than an unsaved ``Order``: building tens of thousands
+    of model instances cost more than writing them. It has the attributes
+    :func:`review.review_reasons` and :class:`_DuplicateFinder` read.
+    """
+
+    __slots__ = (
+        "address",
+        "business_date",
+        "buyer_nickname",
+        "buyer_note",
+        "city",
+        "customer",
+        "data",
+        "events",
+        "goods_total",
+        "line_discount_total",
+        "lines",
+        "order_discount_total",
+        "order_no",
+        "paid_at",
+        "paid_total",
+        "phone",
+        "placed_at",
+        "position",
+        "province",
+        "recipient_name",
+        "review_reasons",
+        "review_state",
+        "shipping_fee",
+        "shortage",
+        "status",
+        "warehouse",
+    )
 
     def __init__(self, position: int, data: ImportedOrder) -> None:
         self.position = position
         self.data = data
-        self.order: Order | None = None
         self.lines: list[OrderLine] = []
         self.events: list[tuple] = []
         self.shortage: InsufficientStock | None = None
+        self.customer: Customer | None = None
+        self.warehouse: Warehouse | None = None
+        self.status = OrderStatus.PENDING_PAYMENT
+        self.paid_at: dt.datetime | None = None
+        self.business_date: dt.date | None = None
+        self.review_state = ReviewState.PENDING
+        self.review_reasons: list[str] = []
+
+    def row(self, *, created_by_id: int | None) -> tuple:
+        """The order's values in the order of ORDER_FIELDS."""
+        data = self.data
+        return (
+            data.channel.pk,
+            self.order_no,
+            OrderKind.NORMAL,
+            True,
+            self.customer.pk,
+            self.buyer_nickname,
+            self.recipient_name,
+            self.phone,
+            self.province,
+            self.city,
+            self.address,
+            self.buyer_note,
+            self.warehouse.pk if self.warehouse is not None else None,
+            self.status,
+            self.review_state,
+            self.review_reasons,
+            self.placed_at,
+            self.paid_at,
+            self.business_date,
+            self.goods_total,
+            self.line_discount_total,
+            self.order_discount_total,
+            self.shipping_fee,
+            self.paid_total,
+            data.coupon_code[:64],
+            data.promotion_text[:200],
+            created_by_id,
+        )
 
 
 def _create_orders(run: list[tuple[int, ImportedOrder]], *, by: Any, why: str) -> None:
     new = [_NewOrder(position, data) for position, data in run]
     for item in new:
         try:
-            item.order, item.lines = _build_order(item.data, by=by)
+            _build_order(item)
         except OrderError as error:
             raise BatchOrderError(error, item.position) from error
     paid = [item for item in new if item.data.status == OrderStatus.PAID]
@@ -183,8 +312,9 @@ def _create_orders(run: list[tuple[int, ImportedOrder]], *, by: Any, why: str) -
         ]
     )
     for item, customer in zip(new, customers, strict=True):
-        item.order.customer = customer
+        item.customer = customer
     now = timezone.now()
+    by_id = getattr(by, "pk", None) or None
     for item in paid:
         _pay(item, warehouse=warehouse)
     _set_unit_costs(paid)
@@ -198,7 +328,7 @@ def _create_orders(run: list[tuple[int, ImportedOrder]], *, by: Any, why: str) -
             groups=[
                 (
                     [inventory.ReservationLine(line.variant, line.quantity) for line in item.lines],
-                    paid_reason % {"order_no": item.order.order_no},
+                    paid_reason % {"order_no": item.order_no},
                     "order",
                 )
                 for item in paid
@@ -215,85 +345,132 @@ def _create_orders(run: list[tuple[int, ImportedOrder]], *, by: Any, why: str) -
             for line in item.lines:
                 line.reserved_quantity = line.quantity
 
+    # Most timeline values repeat from order to order: one object per distinct value
+    # lets insert_rows encode each once (it knows them by identity).
+    nothing: dict = {}
+    passed = {"review_state": ReviewState.RELEASED, "review_reasons": []}
+    shared: dict[tuple, dict] = {}
+
+    def once(**values: Any) -> dict:
+        return shared.setdefault(tuple(values.items()), values)
+
     order_counts: dict[int, int] = {}
     payments: list[tuple[Customer, Decimal, dt.datetime]] = []
     for item in new:
-        order = item.order
-        _event(
-            item,
-            EventKind.CREATED,
-            by=by,
-            at=order.placed_at,
-            now=now,
-            message=imported,
-            after={"paid_total": str(order.paid_total), "lines": len(item.lines)},
+        events = item.events
+        events.append(
+            (
+                EventKind.CREATED,
+                imported,
+                nothing,
+                once(paid_total=str(item.paid_total), lines=len(item.lines)),
+                by_id,
+                item.placed_at,
+            )
         )
-        is_paid = item.data.status == OrderStatus.PAID
-        if is_paid:
-            customer = order.customer
+        if item.status == OrderStatus.PAID:
+            customer = item.customer
             count = order_counts.get(customer.pk, customer.order_count)
-            _event(
-                item,
-                EventKind.PAID,
-                by=by,
-                at=order.paid_at,
-                now=now,
-                after={
-                    "paid_total": str(order.paid_total),
-                    "business_date": str(order.business_date),
-                },
+            events.append(
+                (
+                    EventKind.PAID,
+                    "",
+                    nothing,
+                    once(paid_total=str(item.paid_total), business_date=str(item.business_date)),
+                    by_id,
+                    item.paid_at,
+                )
             )
             if item.shortage is None:
                 reserved = [(line.sku_code, line.quantity) for line in item.lines]
-                _event(
-                    item,
-                    EventKind.STOCK_RESERVED,
-                    by=by,
-                    now=now,
-                    message=", ".join(f"{sku} × {quantity}" for sku, quantity in reserved),
-                    after=dict(reserved),
+                events.append(
+                    (
+                        EventKind.STOCK_RESERVED,
+                        ", ".join(f"{sku} × {quantity}" for sku, quantity in reserved),
+                        nothing,
+                        dict(reserved),
+                        by_id,
+                        now,
+                    )
                 )
             else:
-                _event(item, EventKind.STOCK_SHORT, by=by, now=now, message=str(item.shortage))
+                events.append(
+                    (EventKind.STOCK_SHORT, str(item.shortage), nothing, nothing, by_id, now)
+                )
             order_counts[customer.pk] = count + 1
-            payments.append((customer, order.paid_total, order.paid_at))
+            payments.append((customer, item.paid_total, item.paid_at))
             reasons = review.review_reasons(
-                order=order,
+                order=item,
                 rules=rules,
                 is_new_buyer=count == 0,
                 stock_short=item.shortage is not None,
                 has_recent_duplicate=duplicates.has_recent,
             )
-            order.review_reasons = reasons
-            order.review_state = ReviewState.EXCEPTION if reasons else ReviewState.RELEASED
+            item.review_reasons = reasons
+            item.review_state = ReviewState.EXCEPTION if reasons else ReviewState.RELEASED
             labels = [reason_labels[reason] for reason in reasons]
-            _event(
-                item,
-                EventKind.REVIEWED,
-                by=by,
-                now=now,
-                message="; ".join(labels) if labels else released,
-                after={"review_state": order.review_state, "review_reasons": reasons},
+            events.append(
+                (
+                    EventKind.REVIEWED,
+                    "; ".join(labels) if labels else released,
+                    nothing,
+                    {"review_state": item.review_state, "review_reasons": reasons}
+                    if reasons
+                    else passed,
+                    by_id,
+                    now,
+                )
             )
-        duplicates.add(order)
-        _event(item, EventKind.NOTE, by=by, now=now, message=why, after={"status": order.status})
-    insert_all([item.order for item in new])
-    for item in new:
-        for line in item.lines:
-            line.order = item.order
+        duplicates.add(item)
+        events.append((EventKind.NOTE, why, nothing, once(status=item.status), by_id, now))
+    order_ids = insert_new_rows(
+        Order, fields=ORDER_FIELDS, rows=[item.row(created_by_id=by_id) for item in new]
+    )
     if reservations is not None:
-        reservations.write(document_ids=[str(item.order.pk) for item in paid])
-    insert_all([line for item in new for line in item.lines])
+        reservations.write(
+            document_ids=[
+                str(order_id)
+                for item, order_id in zip(new, order_ids, strict=True)
+                if item.status == OrderStatus.PAID
+            ]
+        )
+    insert_new_rows(
+        OrderLine,
+        with_ids=False,
+        fields=LINE_FIELDS,
+        rows=[
+            (
+                order_id,
+                line.variant_id,
+                line.sku_code,
+                line.title,
+                line.quantity,
+                line.unit_price,
+                line.line_discount,
+                line.order_discount_share,
+                line.paid_amount,
+                line.unit_cost,
+                line.reserved_quantity,
+            )
+            for item, order_id in zip(new, order_ids, strict=True)
+            for line in item.lines
+        ],
+    )
     customer_services.record_orders_paid(payments=payments)
     insert_rows(
         OrderEvent,
         fields=EVENT_FIELDS,
-        rows=[(item.order.pk, None, *event) for item in new for event in item.events],
+        rows=[
+            (order_id, None, *event)
+            for item, order_id in zip(new, order_ids, strict=True)
+            for event in item.events
+        ],
     )
 
 
-def _build_order(data: ImportedOrder, *, by: Any) -> tuple[Order, list[OrderLine]]:
-    """The unsaved order and lines, checked exactly as ``create_order`` checks them."""
+def _build_order(item: _NewOrder) -> None:
+    """The order's values and unsaved lines, checked exactly as ``create_order`` checks them."""
+    data = item.data
     order_no = (data.order_no or "").strip()
     if not order_no:
         raise OrderError(_("An order needs an order number."), code="missing_order_no")
@@ -304,35 +481,26 @@ def _build_order(data: ImportedOrder, *, by: Any) -> tuple[Order, list[OrderLine
         paid_total=data.paid_total,
         placed_at=data.placed_at,
     )
-    if not (data.buyer_nickname or "").strip() and not customer_services.normalize_phone(
-        data.phone
-    ):
+    phone = customer_services.normalize_phone(data.phone)
+    if not (data.buyer_nickname or "").strip() and not phone:
         raise OrderError(
             str(_("A customer needs a buyer ID or a phone number.")), code="unknown_buyer"
         )
-    order = Order(
-        channel=data.channel,
-        order_no=order_no,
-        kind=OrderKind.NORMAL,
-        is_imported=True,
-        buyer_nickname=data.buyer_nickname[:100],
-        recipient_name=data.recipient_name[:100],
-        phone=customer_services.normalize_phone(data.phone),
-        province=data.province[:50],
-        city=data.city[:50],
-        address=data.address[:300],
-        buyer_note=data.buyer_note,
-        placed_at=data.placed_at,
-        goods_total=priced.goods_total,
-        line_discount_total=priced.line_discount_total,
-        order_discount_total=priced.order_discount_total,
-        shipping_fee=priced.shipping_fee,
-        paid_total=priced.paid_total,
-        coupon_code=data.coupon_code[:64],
-        promotion_text=data.promotion_text[:200],
-        created_by=by if getattr(by, "pk", None) else None,
-    )
-    return order, priced.lines
+    item.order_no = order_no
+    item.buyer_nickname = data.buyer_nickname[:100]
+    item.recipient_name = data.recipient_name[:100]
+    item.phone = phone
+    item.province = data.province[:50]
+    item.city = data.city[:50]
+    item.address = data.address[:300]
+    item.buyer_note = data.buyer_note
+    item.placed_at = data.placed_at
+    item.goods_total = priced.goods_total
+    item.line_discount_total = priced.line_discount_total
+    item.order_discount_total = priced.order_discount_total
+    item.shipping_fee = priced.shipping_fee
+    item.paid_total = priced.paid_total
+    item.lines = priced.lines
 
 
 def _warehouse(paid: list[_NewOrder]) -> Warehouse | None:
@@ -357,11 +525,10 @@ def _pay(item: _NewOrder, *, warehouse: Warehouse) -> None:
             OrderError(_("The payment time must carry a time zone."), code="naive_datetime"),
             item.position,
         )
-    order = item.order
-    order.warehouse = warehouse
-    order.paid_at = paid_at
-    order.business_date = business_day.of(paid_at)
-    order.status = OrderStatus.PAID
+    item.warehouse = warehouse
+    item.paid_at = paid_at
+    item.business_date = business_day.of(paid_at)
+    item.status = OrderStatus.PAID
 
 
 def _set_unit_costs(paid: list[_NewOrder]) -> None:
@@ -369,7 +536,7 @@ def _set_unit_costs(paid: list[_NewOrder]) -> None:
     variants: dict[int, Variant] = {}
     for item in paid:
         for line in item.lines:
-            variants[line.variant.pk] = line.variant
+            variants[line.variant_id] = line.variant
     if not variants:
         return
     history: dict[int, tuple[list, list]] = {}
@@ -383,9 +550,9 @@ def _set_unit_costs(paid: list[_NewOrder]) -> None:
         moments.append(effective_at)
         amounts.append(amount)
     for item in paid:
-        paid_at = item.order.paid_at
+        paid_at = item.paid_at
         for line in item.lines:
-            moments, amounts = history.get(line.variant.pk, ((), ()))
+            moments, amounts = history.get(line.variant_id, ((), ()))
             # The latest change at or before payment (the last of equal moments wins).
             index = bisect.bisect_right(moments, paid_at)
             line.unit_cost = amounts[index - 1] if index else line.variant.cost_price
@@ -405,9 +572,9 @@ class _DuplicateFinder:
         self.by_address: dict[tuple[str, str, str], list[dt.datetime]] = defaultdict(list)
         if not minutes:
             return
-        phones = {item.order.phone for item in new if item.order.phone}
-        addresses = {item.order.address for item in new if item.order.address.strip()}
-        placed = [item.order.placed_at for item in new]
+        phones = {item.phone for item in new if item.phone}
+        addresses = {item.address for item in new if item.address.strip()}
+        placed = [item.placed_at for item in new]
         stored = (
             Order.objects.filter(Q(phone__in=phones) | Q(address__in=addresses))
             .filter(
@@ -425,29 +592,13 @@ class _DuplicateFinder:
         self.by_phone[phone].append(placed_at)
         self.by_address[address].append(placed_at)
 
-    def add(self, order: Order) -> None:
+    def add(self, order: _NewOrder) -> None:
         self._learn(order.phone, (order.province, order.city, order.address), order.placed_at)
 
-    def has_recent(self, order: Order) -> bool:
+    def has_recent(self, order: _NewOrder) -> bool:
         moments: list[dt.datetime] = []
         if order.phone:
             moments += self.by_phone.get(order.phone, [])
         if order.address.strip():
             moments += self.by_address.get((order.province, order.city, order.address), [])
         return any(abs(moment - order.placed_at) <= self.window for moment in moments)
-
-
-def _event(
-    item: _NewOrder,
-    kind: EventKind,
-    *,
-    by: Any,
-    now: dt.datetime,
-    message: Any = "",
-    after: dict | None = None,
-    at: dt.datetime | None = None,
-) -> None:
-    """A timeline row as ``record_event`` writes it, kept for one insert (see EVENT_FIELDS)."""
-    item.events.append(
-        (kind, str(message), {}, after or {}, getattr(by, "pk", None) or None, at or now)
-    )

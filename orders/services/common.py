@@ -7,13 +7,13 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import OuterRef, Subquery
+from django.db import connections, models, router
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import PriceKind, Variant, VariantPriceChange
 from orders.errors import OrderError
-from orders.models import AfterSalesCase, EventKind, Order, OrderEvent, OrderStatus
+from orders.models import AfterSalesCase, EventKind, Order, OrderEvent, OrderLine, OrderStatus
 from orders.models.orders import STATUS_RANK
 from storeops import money
 
@@ -59,6 +59,20 @@ def build_event(
         by=by if getattr(by, "pk", None) else None,
         created_at=at or timezone.now(),
     )
+
+
+def attach_lines(order: Order, lines: list[OrderLine]) -> None:
+    """Give ``order.lines.all()`` the lines just inserted, so that showing the order reads no row.
+
+    Only when every line has its id back from the INSERT (PostgreSQL, SQLite
+    3.35+); otherwise the lines are read as usual.
+    """
+    if any(line.pk is None for line in lines):
+        return
+    stored = order.lines.all()
+    stored._result_cache = sorted(lines, key=lambda line: line.pk)
+    stored._prefetch_done = True
+    order._prefetched_objects_cache = {"lines": stored}
 
 
 def lock_order(order: Order) -> Order:
@@ -165,21 +179,72 @@ def unit_cost_at(variant: Variant, moment: dt.datetime) -> Decimal:
 
 
 def unit_costs_at(variants: Iterable[Variant], moment: dt.datetime) -> dict[int, Decimal]:
-    """:func:`unit_cost_at` for several SKUs at one moment, by variant id, in one query."""
+    """:func:`unit_cost_at` for several SKUs at one moment, by variant id, in one query.
+
+    Plain SQL, as the ORM would write it: every paid order runs this, and
+    building the correlated subquery through the ORM cost more CPU than the
+    database spends answering it.
+    """
     by_pk = {variant.pk: variant for variant in variants}
-    latest = (
-        VariantPriceChange.objects.filter(
-            variant=OuterRef("pk"), kind=PriceKind.COST, effective_at__lte=moment
-        )
-        .order_by("-effective_at", "-pk")
-        .values("new_amount")[:1]
+    if not by_pk:
+        return {}
+    connection = connections[router.db_for_read(VariantPriceChange)]
+    quote = connection.ops.quote_name
+    change_meta, variant_meta = VariantPriceChange._meta, Variant._meta
+    amount = change_meta.get_field("new_amount")
+
+    def column(meta: Any, name: str) -> str:
+        return quote(meta.get_field(name).column)
+
+    effective_at = column(change_meta, "effective_at")
+    sql = (
+        f"SELECT v.{column(variant_meta, 'id')}, (SELECT c.{quote(amount.column)} "
+        f"FROM {quote(change_meta.db_table)} c "
+        f"WHERE c.{column(change_meta, 'variant')} = v.{column(variant_meta, 'id')} "
+        f"AND c.{column(change_meta, 'kind')} = %s AND c.{effective_at} <= %s "
+        f"ORDER BY c.{effective_at} DESC, c.{column(change_meta, 'id')} DESC "
+        f"LIMIT 1) FROM {quote(variant_meta.db_table)} v "
+        f"WHERE v.{column(variant_meta, 'id')} IN ({', '.join(['%s'] * len(by_pk))})"
     )
-    changes = dict(
-        Variant.objects.filter(pk__in=sorted(by_pk))
-        .annotate(cost=Subquery(latest))
-        .values_list("pk", "cost")
+    params = [
+        str(PriceKind.COST),
+        connection.ops.adapt_datetimefield_value(moment),
+        *sorted(by_pk),
+    ]
+    # The converters the ORM applies to this column (SQLite hands back a float).
+    amount_column = amount.get_col(change_meta.db_table)
+    converters = connection.ops.get_db_converters(amount_column) + amount.get_db_converters(
+        connection
     )
+    changes = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for pk, cost in cursor.fetchall():
+            for converter in converters:
+                cost = converter(cost, amount_column, connection)
+            changes[pk] = cost
     return {
         pk: changes[pk] if changes.get(pk) is not None else variant.cost_price
         for pk, variant in by_pk.items()
     }
+
+
+def stored_pk(model: type[models.Model], **values: Any) -> Any:
+    """The primary key of the row of ``model`` whose columns equal ``values``, or None.
+
+    Plain SQL on a unique key, for a check every create makes first ("is this
+    order number stored already?"), whose answer is nearly always no: the ORM's
+    full-row query cost more CPU than the database's answer.
+    ``values`` name fields (a foreign key by its ``_id`` attribute).
+    """
+    connection = connections[router.db_for_read(model)]
+    quote = connection.ops.quote_name
+    meta = model._meta
+    where = " AND ".join(f"{quote(meta.get_field(name).column)} = %s" for name in values)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {quote(meta.pk.column)} FROM {quote(meta.db_table)} WHERE {where}",
+            list(values.values()),
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None

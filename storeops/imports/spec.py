@@ -129,7 +129,7 @@ class ImportKind:
 
     @classmethod
     def key_of(cls, row: dict[str, Any]) -> tuple:
-        return tuple(row.get(name) for name in cls.natural_key)
+        return tuple([row.get(name) for name in cls.natural_key])
 
     @classmethod
     def template_headers(cls) -> list[str]:
