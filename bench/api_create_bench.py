@@ -39,7 +39,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchdb import ensure_database  # noqa: E402 (bench/ is the script's folder)
+from benchdb import cpu_reference, ensure_database  # noqa: E402 (bench/ is the script's folder)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "storeops.settings")
 os.environ.setdefault("DEBUG", "1")
@@ -359,6 +359,7 @@ def main() -> None:
     arguments = parser.parse_args()
 
     ensure_database()
+    print(cpu_reference(), flush=True)
     import django
 
     django.setup()

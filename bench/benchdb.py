@@ -26,3 +26,16 @@ def ensure_database(*, fresh: bool = False) -> None:
         ).fetchone()
         if not exists:
             connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def cpu_reference() -> str:
+    """This machine's single-core speed, printed beside a bench's figures.
+
+    Machines differ from one session to the next: the same code has measured
+    twice as slow on one as on another. Pure Python summing a million
+    integers (best of 5) puts figures taken on different machines side by side.
+    """
+    import timeit
+
+    best = min(timeit.repeat("sum(range(1_000_000))", number=10, repeat=5)) / 10
+    return f"CPU reference: sum(range(10**6)) in {best * 1000:.1f} ms (best of 5)"

@@ -27,7 +27,7 @@ from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchdb import ensure_database  # noqa: E402 (bench/ is the script's folder)
+from benchdb import cpu_reference, ensure_database  # noqa: E402 (bench/ is the script's folder)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "storeops.settings")
 os.environ.setdefault("DEBUG", "1")
@@ -449,6 +449,7 @@ def main() -> None:
     arguments = parser.parse_args()
 
     ensure_database(fresh=arguments.rebuild)
+    print(cpu_reference(), flush=True)
     import django
 
     django.setup()

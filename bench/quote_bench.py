@@ -27,7 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchdb import ensure_database  # noqa: E402 (bench/ is the script's folder)
+from benchdb import cpu_reference, ensure_database  # noqa: E402 (bench/ is the script's folder)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "storeops.settings")
 os.environ.setdefault("DEBUG", "1")
@@ -132,6 +132,7 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="profile 100 quotes")
     arguments = parser.parse_args()
     ensure_database(fresh=True)
+    print(cpu_reference(), flush=True)
     import django
 
     django.setup()

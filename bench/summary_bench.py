@@ -27,7 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchdb import ensure_database  # noqa: E402 (bench/ is the script's folder)
+from benchdb import cpu_reference, ensure_database  # noqa: E402 (bench/ is the script's folder)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "storeops.settings")
 os.environ.setdefault("DEBUG", "1")
@@ -284,6 +284,14 @@ def aggregate_of(query: dict[str, str]) -> str | None:
     """
     sql = query["sql"].lstrip()
     head = sql[:10].upper()
+    if head.startswith("WITH") and "INSERT INTO" in sql:
+        # The per-SKU upsert (PostgreSQL): its read is the aggregate in its first CTE.
+        start = sql.index("(") + 1
+        depth, end = 1, start
+        while depth:
+            depth += {"(": 1, ")": -1}.get(sql[end], 0)
+            end += 1
+        return sql[start : end - 1]
     if head.startswith(("SELECT", "WITH")) and "FOR UPDATE" not in sql:
         return sql
     if head.startswith("INSERT") and " SELECT " in " ".join(sql.split()):
@@ -327,6 +335,7 @@ def main() -> None:
     sections = set(arguments.only or SECTIONS)
 
     ensure_database(fresh=arguments.rebuild)
+    print(cpu_reference(), flush=True)
     import django
 
     django.setup()
@@ -446,9 +455,12 @@ def main() -> None:
             flush=True,
         )
 
-        order = Order.objects.filter(business_date=yesterday - dt.timedelta(days=3)).order_by("pk")[
-            0
-        ]
+        # An order paid and shipped on the same business day: changing it touches one day.
+        touched_day = yesterday - dt.timedelta(days=3)
+        start, end = business_day.bounds(touched_day)
+        order = Order.objects.filter(
+            business_date=touched_day, shipped_at__gte=start, shipped_at__lt=end
+        ).order_by("pk")[0]
         refund = Refund.objects.filter(
             status=RefundStatus.COMPLETED, business_date=yesterday - dt.timedelta(days=2)
         ).order_by("pk")[0]

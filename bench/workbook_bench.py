@@ -24,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchdb import ensure_database  # noqa: E402 (bench/ is the script's folder)
+from benchdb import cpu_reference, ensure_database  # noqa: E402 (bench/ is the script's folder)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "storeops.settings")
 os.environ.setdefault("DEBUG", "1")
@@ -115,6 +115,7 @@ def seed() -> None:
 
 def main() -> None:
     ensure_database()
+    print(cpu_reference(), flush=True)
     import django
 
     django.setup()
