@@ -57,13 +57,10 @@ from orders.services.imports import (
     import_order,
     is_forward,
 )
-from orders.services.intake import price_lines
+from orders.services.intake import EVENT_FIELDS, price_lines
 from storeops import business_day
 from storeops.copy_insert import insert_new_rows, insert_rows
 
-# A timeline row as insert_rows takes it: the order's id, then no case, then what
-# _event keeps (kind, message, before, after, by, at).
-EVENT_FIELDS = ("order_id", "case_id", "kind", "message", "before", "after", "by_id", "created_at")
 # What a new order and its lines are written with (insert_new_rows); every other
 # field keeps the default ``Order()`` and ``OrderLine()`` would give it.
 ORDER_FIELDS = (

@@ -339,6 +339,7 @@ def _store_paid_order(
     )
 
 
+# A timeline row as storeops.copy_insert.insert_rows takes it (bulk_intake too).
 EVENT_FIELDS = ("order_id", "case_id", "kind", "message", "before", "after", "by_id", "created_at")
 
 
