@@ -88,11 +88,15 @@ class Order(models.Model):
     the store-local day of ``paid_at``: paid sales are counted on it.
     """
 
+    # No index of its own on channel or customer: the unique (channel, order number)
+    # and order_customer_idx (customer, placed_at) lead with them and serve the same
+    # look-ups, and every order written would keep the two extra indexes up to date.
     channel = models.ForeignKey(
         "customers.SalesChannel",
         verbose_name=_("channel"),
         on_delete=models.PROTECT,
         related_name="orders",
+        db_index=False,
     )
     order_no = models.CharField(_("order number"), max_length=64)
     kind = models.CharField(
@@ -108,6 +112,7 @@ class Order(models.Model):
         verbose_name=_("customer"),
         on_delete=models.PROTECT,
         related_name="orders",
+        db_index=False,
     )
     buyer_nickname = models.CharField(_("buyer nickname"), max_length=100, blank=True)
     recipient_name = models.CharField(_("recipient"), max_length=100, blank=True)
