@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from catalog.models import Variant
 from customers.models import SalesChannel
+from orders.addresses import split_region
 from orders.errors import OrderError
 from orders.models import Carrier, OrderStatus
 from orders.models.orders import PAID_STATUSES
@@ -344,6 +345,11 @@ class OrderImport(ImportKind):
                     % {"carrier": carrier_text},
                     column="carrier",
                 )
+        if not row.get("province") and not row.get("city"):
+            # An export with the whole address in one column: its head names the region.
+            region = split_region(row.get("address") or "")
+            if region is not None:
+                row["province"], row["city"] = region
         if row["status"] in PAID_STATUSES and row.get("paid_at") is None:
             raise RowError(
                 _("A %(status)s order needs its payment time.")

@@ -10,7 +10,15 @@ from django.core.management import call_command
 from openpyxl import Workbook
 
 from orders import selectors
-from orders.models import EventKind, Order, OrderEvent, OrderStatus, ReviewState, Shipment
+from orders.models import (
+    EventKind,
+    Order,
+    OrderEvent,
+    OrderStatus,
+    ReviewReason,
+    ReviewState,
+    Shipment,
+)
 from storeops.imports import registry
 from storeops.imports.runner import run_import
 from tests.orders.conftest import stock_of
@@ -302,3 +310,26 @@ def test_marketplace_status_words_map_to_statuses(manager, tee, word, status):
 
     assert result.ok, problems(result)
     assert Order.objects.get().status == status
+
+
+def test_a_one_column_address_gives_the_region_and_the_order_passes_the_address_check(manager, tee):
+    result = run(csv_file(row()), manager)
+
+    assert result.ok, problems(result)
+    order = Order.objects.get(order_no="T1001")
+    assert (order.province, order.city, order.address) == ("浙江省", "杭州市", ADDRESS)
+    assert order.review_state == ReviewState.RELEASED, order.review_reasons
+
+
+def test_an_address_without_a_region_still_waits_as_incomplete(manager, tee):
+    source = io.BytesIO(
+        ("\n".join([HEADER, row().replace(ADDRESS, "文三路 100 号")]) + "\n").encode("gb18030")
+    )
+
+    result = run(source, manager)
+
+    assert result.ok, problems(result)
+    order = Order.objects.get(order_no="T1001")
+    assert (order.province, order.city) == ("", "")
+    assert order.review_state == ReviewState.EXCEPTION
+    assert ReviewReason.INCOMPLETE_ADDRESS in order.review_reasons
