@@ -57,7 +57,7 @@ from orders.services.imports import (
     import_order,
     is_forward,
 )
-from orders.services.intake import EVENT_FIELDS, price_lines
+from orders.services.intake import EVENT_FIELDS, LineValues, price_lines
 from storeops import business_day
 from storeops.copy_insert import insert_new_rows, insert_rows
 
@@ -477,6 +477,7 @@ def _build_order(item: _NewOrder) -> None:
         shipping_fee=data.shipping_fee,
         paid_total=data.paid_total,
         placed_at=data.placed_at,
+        line_class=LineValues,
     )
     phone = customer_services.normalize_phone(data.phone)
     if not (data.buyer_nickname or "").strip() and not phone:

@@ -61,7 +61,56 @@ class LineInput:
     title: str = ""
 
 
-def _build_lines(lines: Sequence[LineInput]) -> tuple[list[OrderLine], Decimal, Decimal]:
+class LineValues:
+    """A new line's values, for an intake that writes plain rows instead of saving models.
+
+    Takes what ``OrderLine`` is built with in ``_build_lines`` and has the same
+    attributes for them; building one costs a tenth of a model instance, which
+    counts when a file of 100,000 lines is imported.
+    """
+
+    __slots__ = (
+        "line_discount",
+        "order_discount_share",
+        "paid_amount",
+        "quantity",
+        "reserved_quantity",
+        "sku_code",
+        "title",
+        "unit_cost",
+        "unit_price",
+        "variant",
+        "variant_id",
+    )
+
+    def __init__(
+        self,
+        *,
+        variant: Variant,
+        sku_code: str,
+        title: str,
+        quantity: int,
+        unit_price: Decimal,
+        line_discount: Decimal,
+        paid_amount: Decimal,
+    ) -> None:
+        self.variant = variant
+        self.variant_id = variant.pk
+        self.sku_code = sku_code
+        self.title = title
+        self.quantity = quantity
+        self.unit_price = unit_price
+        self.line_discount = line_discount
+        self.paid_amount = paid_amount
+        # OrderLine's defaults.
+        self.order_discount_share = money.ZERO
+        self.unit_cost: Decimal | None = None
+        self.reserved_quantity = 0
+
+
+def _build_lines(
+    lines: Sequence[LineInput], line_class: type = OrderLine
+) -> tuple[list[Any], Decimal, Decimal]:
     if not lines:
         raise OrderError(_("An order needs at least one line."), code="no_lines")
     built, goods_total, discount_total = [], money.ZERO, money.ZERO
@@ -81,7 +130,7 @@ def _build_lines(lines: Sequence[LineInput]) -> tuple[list[OrderLine], Decimal, 
         goods_total += line_value
         discount_total += line_discount
         built.append(
-            OrderLine(
+            line_class(
                 variant=item.variant,
                 sku_code=item.variant.sku_code,
                 title=(item.title or item.variant.product.title)[:200],
@@ -98,7 +147,7 @@ def _build_lines(lines: Sequence[LineInput]) -> tuple[list[OrderLine], Decimal, 
 class PricedLines:
     """An order's lines, checked, with the order discount spread over them."""
 
-    lines: list[OrderLine]
+    lines: list[Any]  # OrderLine, or LineValues (price_lines' line_class)
     goods_total: Decimal
     line_discount_total: Decimal
     order_discount_total: Decimal
@@ -113,14 +162,16 @@ def price_lines(
     shipping_fee: Any,
     paid_total: Any,
     placed_at: dt.datetime,
+    line_class: type = OrderLine,
 ) -> PricedLines:
     """The unsaved lines of a new order and its amounts, checked as every intake checks them.
 
     Refused with :class:`OrderError` unless ``paid_total == goods − line
     discounts − order discounts + shipping`` and ``placed_at`` is aware. The
-    order discount is allocated over the lines by their value.
+    order discount is allocated over the lines by their value. The lines are
+    ``OrderLine`` instances, or ``LineValues`` for an intake that writes rows.
     """
-    built, goods_total, line_discount_total = _build_lines(lines)
+    built, goods_total, line_discount_total = _build_lines(lines, line_class)
     order_discount_total = check_amount(order_discount_total, label=_("Order discounts"))
     shipping_fee = check_amount(shipping_fee, label=_("Shipping fee"))
     paid_total = check_amount(paid_total, label=_("Amount paid"))
