@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django import forms
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
@@ -21,25 +20,15 @@ from rest_framework.response import Response
 
 from promotions import ad_selectors
 from promotions.models import AdChannel, AdSpendDay
-from storeops.imports.api import upsert_records_response
+from storeops.filters import day_range
+from storeops.imports.api import UPSERT_RESPONSES, upsert_records_response
 from storeops.roles import Capability, CapabilityPermission
 
 
 class AdSpendFilter(django_filters.FilterSet):
     """One filter for the ad spend page and the API."""
 
-    date_from = django_filters.DateFilter(
-        label=gettext_lazy("From"),
-        field_name="date",
-        lookup_expr="gte",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    date_to = django_filters.DateFilter(
-        label=gettext_lazy("To"),
-        field_name="date",
-        lookup_expr="lte",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
+    date_from, date_to = day_range("date")
     channel = django_filters.ModelChoiceFilter(
         label=gettext_lazy("Ad channel"),
         queryset=AdChannel.objects.order_by("position", "code"),
@@ -73,13 +62,6 @@ class AdSpendSerializer(serializers.ModelSerializer):
         ]
 
 
-class AdSpendImportResultSerializer(serializers.Serializer):
-    rows = serializers.IntegerField()
-    created = serializers.IntegerField()
-    updated = serializers.IntegerField()
-    unchanged = serializers.IntegerField()
-
-
 class AdSpendViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Paid-traffic figures per ad channel, campaign (blank = channel total) and day."""
 
@@ -97,8 +79,6 @@ class AdSpendViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         return ad_selectors.ad_spend_rows()
 
-    @extend_schema(
-        responses={200: AdSpendImportResultSerializer, 201: AdSpendImportResultSerializer}
-    )
+    @extend_schema(responses=UPSERT_RESPONSES)
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return upsert_records_response("ad_spend", request)

@@ -14,41 +14,25 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django import forms
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from customers.models import SalesChannel
+from customers.filters import sales_channel
 from promotions import live_selectors
 from promotions.models import LiveSession
-from storeops.imports.api import upsert_records_response
+from storeops.filters import day_range
+from storeops.imports.api import UPSERT_RESPONSES, upsert_records_response
 from storeops.roles import Capability, CapabilityPermission
 
 
 class LiveSessionFilter(django_filters.FilterSet):
     """The API's filter of sessions: business days of the start and the channel."""
 
-    date_from = django_filters.DateFilter(
-        label=gettext_lazy("From"),
-        field_name="business_date",
-        lookup_expr="gte",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    date_to = django_filters.DateFilter(
-        label=gettext_lazy("To"),
-        field_name="business_date",
-        lookup_expr="lte",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    channel = django_filters.ModelChoiceFilter(
-        label=gettext_lazy("Channel"),
-        queryset=SalesChannel.objects.order_by("position", "code"),
-        to_field_name="code",
-        empty_label=gettext_lazy("All channels"),
-    )
+    date_from, date_to = day_range("business_date")
+    channel = sales_channel()
 
     class Meta:
         model = LiveSession
@@ -98,13 +82,6 @@ class LiveSessionRecordSerializer(serializers.Serializer):
     host = serializers.CharField(required=False, allow_blank=True)
 
 
-class LiveSessionImportResultSerializer(serializers.Serializer):
-    rows = serializers.IntegerField()
-    created = serializers.IntegerField()
-    updated = serializers.IntegerField()
-    unchanged = serializers.IntegerField()
-
-
 class LiveSessionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Live-stream sessions per sales channel, as the platforms report them."""
 
@@ -124,10 +101,7 @@ class LiveSessionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         request=LiveSessionRecordSerializer,
-        responses={
-            200: LiveSessionImportResultSerializer,
-            201: LiveSessionImportResultSerializer,
-        },
+        responses=UPSERT_RESPONSES,
         description=gettext_lazy(
             "Upsert sessions on (channel, started_at): one object or a list of objects. "
             "All or nothing; a bad row is reported by its position (from 1)."

@@ -28,7 +28,7 @@ from customers.models import SalesChannel
 from reports import selectors, services
 from reports.filters import StoreRatingFilter, TrafficFilter
 from reports.models import DailyTraffic, MonthlyTarget, ReportsError, SplitMethod, StoreRating
-from storeops.imports.api import upsert_records_response
+from storeops.imports.api import UPSERT_RESPONSES, upsert_records_response
 from storeops.roles import Capability, CapabilityPermission, has_capability
 
 
@@ -46,13 +46,6 @@ class StoreRatingSerializer(serializers.ModelSerializer):
     class Meta:
         model = StoreRating
         fields = ["id", "channel", "date", "description", "service", "logistics", "updated_at"]
-
-
-class ImportResultSerializer(serializers.Serializer):
-    rows = serializers.IntegerField()
-    created = serializers.IntegerField()
-    updated = serializers.IntegerField()
-    unchanged = serializers.IntegerField()
 
 
 class _PlatformRowsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -82,7 +75,7 @@ class TrafficViewSet(_PlatformRowsViewSet):
     def get_queryset(self):
         return selectors.traffic_rows()
 
-    @extend_schema(responses={200: ImportResultSerializer, 201: ImportResultSerializer})
+    @extend_schema(responses=UPSERT_RESPONSES)
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().create(request, *args, **kwargs)
 
@@ -97,7 +90,7 @@ class StoreRatingViewSet(_PlatformRowsViewSet):
     def get_queryset(self):
         return selectors.rating_rows()
 
-    @extend_schema(responses={200: ImportResultSerializer, 201: ImportResultSerializer})
+    @extend_schema(responses=UPSERT_RESPONSES)
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().create(request, *args, **kwargs)
 

@@ -3,32 +3,16 @@
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from customers.models import SalesChannel
+from customers.filters import sales_channel
 from reports.models import DailyTraffic, StoreRating
+from storeops.filters import day_range
 
 
 class _DayRangeFilter(django_filters.FilterSet):
-    date_from = django_filters.DateFilter(
-        label=_("From"),
-        field_name="date",
-        lookup_expr="gte",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    date_to = django_filters.DateFilter(
-        label=_("To"),
-        field_name="date",
-        lookup_expr="lte",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    channel = django_filters.ModelChoiceFilter(
-        label=_("Channel"),
-        queryset=SalesChannel.objects.order_by("position", "code"),
-        to_field_name="code",
-        empty_label=_("All channels"),
-    )
+    date_from, date_to = day_range("date")
+    channel = sales_channel()
 
 
 class TrafficFilter(_DayRangeFilter):

@@ -17,8 +17,6 @@ from customers import services as customer_services
 from customers.models import Customer, SalesChannel
 from customers.services import CustomerError
 from inventory import selectors as inventory_selectors
-from inventory import services as inventory
-from inventory.errors import InsufficientStock
 from inventory.models import Warehouse
 from orders.errors import OrderError
 from orders.models import (
@@ -364,7 +362,7 @@ def _store_paid_order(
     for line in lines:
         line.order = order
     paid_event = _paid_event(order=order, by=by, paid_at=paid_at)
-    shortage = _reserve_new_lines(order=order, lines=lines, by=by)
+    shortage = reserve_new_lines(order=order, lines=lines, by=by)
     if shortage is None:
         stock_event = reserved_event(
             order=order, needed=[(line, line.quantity) for line in lines], by=by
@@ -418,42 +416,6 @@ def _insert_events(events: list[OrderEvent]) -> None:
             for event in events
         ],
     )
-
-
-def _reserve_new_lines(
-    *, order: Order, lines: list[OrderLine], by: Any
-) -> InsufficientStock | None:
-    """Reserve every unit of a new order's lines, all or none; the shortage, if any.
-
-    One line goes through :func:`reserve_new_lines` (an UPDATE and a ledger
-    INSERT). For several lines that path costs a savepoint and two statements
-    per line; :func:`inventory.services.plan_reservations` gives the same
-    levels and ledger rows in three statements (levels locked in SKU order,
-    updated in one statement, ledger in one INSERT). The lines are planned in
-    the order the per-line path reserves them, so the ledger rows come out in
-    the same order, and the shortage names the same line.
-    """
-    if len(lines) == 1:
-        return reserve_new_lines(order=order, lines=lines, by=by)
-    reason = str(_("Order %(order_no)s paid") % {"order_no": order.order_no})
-    in_lock_order = sorted(lines, key=lambda line: line.variant_id)
-    plan = inventory.plan_reservations(
-        groups=[
-            (
-                [inventory.ReservationLine(line.variant, line.quantity) for line in in_lock_order],
-                reason,
-                "order",
-            )
-        ],
-        warehouse=order.warehouse,
-        by=by,
-    )
-    shortage = plan.shortages[0]
-    if shortage is None:
-        plan.write(document_ids=[str(order.pk)])
-        for line in lines:
-            line.reserved_quantity = line.quantity
-    return shortage
 
 
 def _set_paid(*, order: Order, paid_at: dt.datetime) -> None:

@@ -205,6 +205,19 @@ def invalid_rows_response(result: Any) -> Response:
     )
 
 
+class ImportResultSerializer(serializers.Serializer):
+    """What :func:`upsert_records_response` answers when the records were written."""
+
+    rows = serializers.IntegerField()
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+
+
+# The schema of every create endpoint built on upsert_records_response.
+UPSERT_RESPONSES = {200: ImportResultSerializer, 201: ImportResultSerializer}
+
+
 def upsert_records_response(kind_key: str, request: Request) -> Response:
     """A create endpoint that takes one object or a list of objects of an import kind.
 
