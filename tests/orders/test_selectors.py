@@ -82,3 +82,56 @@ def test_a_customers_history_lists_their_orders_newest_first(tee, manager):
     build_order(by=manager, items=[(tee, 1)], buyer_nickname="someone_else")
 
     assert list(selectors.customer_history(old.customer)) == [new, old]
+
+
+def test_each_console_queue_count_is_the_number_of_its_orders_or_cases(
+    tee, manager, service_agent, sf
+):
+    now = timezone.now()
+    build_order(by=manager, items=[(tee, 1)], placed_at=now - dt.timedelta(hours=50))
+    build_order(by=manager, items=[(tee, 1)], placed_at=now - dt.timedelta(hours=30))
+    build_order(by=manager, items=[(tee, 1)])
+    noted = build_order(by=manager, items=[(tee, 1)], buyer_note="请发顺丰")
+    answered = build_order(by=manager, items=[(tee, 1)], buyer_note="送货前电话")
+    services.add_note(order=answered, by=service_agent, message="已备注, 会电话联系")
+    held = build_order(by=manager, items=[(tee, 1)])
+    services.hold_order(order=held, by=manager, reason="Buyer asked to wait")
+    shipped = build_order(by=manager, items=[(tee, 2)])
+    services.ship_order(order=shipped, carrier=sf, tracking_number="SF9", by=manager)
+    shipped.refresh_from_db()
+    for requested_at, agent in (
+        (now - dt.timedelta(hours=30), service_agent),  # past its first-response deadline
+        (now, service_agent),
+        (now, manager),
+    ):
+        services.open_case(
+            order=shipped,
+            kind=CaseType.REFUND_ONLY,
+            reason="quality",
+            requested_amount=Decimal("1.00"),
+            requested_at=requested_at,
+            assigned_agent=agent,
+            by=manager,
+        )
+
+    counts = {queue.key: queue.count for queue in selectors.console_queues(user=service_agent)}
+
+    assert counts == {
+        "awaiting": 3,
+        "late24": 2,
+        "late48": 1,
+        "exceptions": 3,  # the two notes wait for review, and the held order
+        "notes": 1,
+        "cases": 3,
+        "overdue": 1,
+        "mine": 2,
+    }
+    for key, count in counts.items():
+        queue = selectors.console_queue(key, user=service_agent, now=now)
+        assert queue.count() == count, key
+    # A later moment: the compiled counts take the new time, and another user's cases.
+    later = {
+        queue.key: queue.count
+        for queue in selectors.console_queues(user=manager, now=now + dt.timedelta(hours=30))
+    }
+    assert later["late24"] == 3 and later["late48"] == 2 and later["mine"] == 1
