@@ -1027,7 +1027,7 @@ def _build_sku_days(first: dt.date, last: dt.date) -> None:
                         AND b.variant_id = s.variant_id
                   )
                 """,
-                [*params, first, last, first, last],
+                [*params, first, last, first, last, first, last, first, last],
             )
             return
         # Elsewhere (SQLite, the embedded default): the rows replaced, four statements.
@@ -1065,16 +1065,24 @@ def _sku_upsert(source: str, kind: str) -> str:
     """PostgreSQL: insert the rows of CTE `source`, rewriting a stored row only if it changed.
 
     A rebuild after one order changed then writes the few rows that order
-    touches instead of the day's thousands; the partial unique index of the
-    `kind` of row is the conflict target.
+    touches instead of the day's thousands. The rows equal to a stored one are
+    left out by an anti-join first (one hash join over the days' stored rows),
+    so only new and changed rows take the insert's per-row conflict check; the
+    partial unique index of the `kind` of row is the conflict target. Takes the
+    first and last day as parameters.
     """
     table = DailySkuSummary._meta.db_table
+    columns = ["date", "variant_id"] + (["channel_id"] if kind == "channel_id IS NOT NULL" else [])
     key = "date, channel_id, variant_id" if kind == "channel_id IS NOT NULL" else "date, variant_id"
+    same_key = " AND ".join(f"s.{name} = b.{name}" for name in columns)
     stored = ", ".join(f"s.{name}" for name in SKU_FIGURES)
+    built = ", ".join(f"b.{name}" for name in SKU_FIGURES)
     excluded = ", ".join(f"EXCLUDED.{name}" for name in SKU_FIGURES)
     assignments = ", ".join(f"{name} = EXCLUDED.{name}" for name in SKU_FIGURES)
     return (
-        f"INSERT INTO {table} AS s ({SKU_COLUMNS}) SELECT {SKU_COLUMNS} FROM {source} "
+        f"INSERT INTO {table} AS s ({SKU_COLUMNS}) SELECT {SKU_COLUMNS} FROM {source} b "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {table} s WHERE s.date >= %s AND s.date <= %s "
+        f"AND s.{kind} AND {same_key} AND ({stored}) IS NOT DISTINCT FROM ({built})) "
         f"ON CONFLICT ({key}) WHERE {kind} DO UPDATE SET {assignments} "
         f"WHERE ({stored}) IS DISTINCT FROM ({excluded})"
     )

@@ -203,3 +203,25 @@ def test_a_rebuild_drops_the_rows_of_a_sku_no_longer_sold_and_keeps_the_rest(lin
     assert (day, channel_id, variant_id) not in rows
     assert rows == recomputed()
     assert {key: row for key, row in rows.items() if key[0] != day} == untouched
+
+
+def test_a_rebuild_rewrites_the_sku_rows_a_later_refund_changed(trade, manager):
+    services.build_range(*RUN)
+    before = stored()
+    tmall = trade["tmall"]
+    line = tmall.lines.order_by("pk")[0]
+
+    order_services.refund_order(
+        order=tmall, by=manager, lines=[(line, 1)], refunded_at=at(DAY_2, 16)
+    )
+    services.build_range(*RUN)
+
+    after = stored()
+    assert after == recomputed()
+    changed = {key for key in after if after[key] != before.get(key)}
+    # The refunded line's channel row and the store row of its SKU, nothing else.
+    assert changed == {
+        (tmall.business_date, tmall.channel_id, line.variant_id),
+        (tmall.business_date, None, line.variant_id),
+    }
+    assert after[(tmall.business_date, None, line.variant_id)]["units_refunded"] == 1
