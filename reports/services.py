@@ -8,9 +8,11 @@ alone).
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -454,6 +456,8 @@ WATERMARK_OVERLAP = dt.timedelta(minutes=5)
 # Many days are built a run at a time: a handful of queries per run, not some forty per day.
 BUILD_RUN_DAYS = 31
 BULK_BATCH_ROWS = 100
+# The name of the threads that build runs or read figures aside (they read aside no further).
+BUILD_THREADS = "summary-build"
 
 
 def _by_day(rows: Any, day: str = "day", key: str | None = "channel") -> dict[Any, dict[str, Any]]:
@@ -570,13 +574,24 @@ def _buyers_between(
     return by_channel, store
 
 
-def _figures_between(
-    first: dt.date, last: dt.date
-) -> dict[dt.date, list[tuple[int | None, dict[str, Any]]]]:
-    """Every figure of each day from `first` to `last`: [(None, the store's), (channel id, ...)].
+@dataclass(frozen=True)
+class _OrderFigures:
+    """The figures of a run of days read from orders, refunds and shipments (the big tables)."""
 
-    All in SQL, each figure grouped by day and channel, so a run of days costs
-    the same few queries as one day.
+    sales: dict[Any, dict[str, Any]]
+    buyers: dict[tuple[dt.date, int], dict[str, int]]
+    store_buyers: dict[dt.date, dict[str, int]]
+    restocked: dict[Any, dict[str, Any]]
+    refunds: dict[Any, dict[str, Any]]
+    shipments: dict[Any, dict[str, Any]]
+    shipped: dict[Any, dict[str, Any]]
+
+
+def _order_figures(first: dt.date, last: dt.date) -> _OrderFigures:
+    """Sales, buyers, restocked cost, refunds, parcels and shipped orders of each day and channel.
+
+    Reads only source rows (never the summaries), so it may run on another
+    connection while the build's transaction writes the per-SKU rows.
     """
     # Sales count sold orders only; the cost of goods every paid order's lines (a
     # replacement's goods cost as much as sold ones), less the cost of units that
@@ -603,7 +618,6 @@ def _figures_between(
         day="business_date",
     )
     buyers, store_buyers = _buyers_between(first, last)
-    items = cost_of_lines = _line_sums(first, last)
     received, received_day = _in_store_days("case__received_at", first, last)
     restocked = _by_day(
         AfterSalesLine.objects.filter(received, restocked_quantity__gt=0)
@@ -633,6 +647,19 @@ def _figures_between(
         .annotate(shipped_orders=Count("pk"))
         .order_by()
     )
+    return _OrderFigures(sales, buyers, store_buyers, restocked, refunds, shipments, shipped)
+
+
+def _figures_between(
+    first: dt.date, last: dt.date, read_aside: Future[_OrderFigures] | None = None
+) -> dict[dt.date, list[tuple[int | None, dict[str, Any]]]]:
+    """Every figure of each day from `first` to `last`: [(None, the store's), (channel id, ...)].
+
+    All in SQL, each figure grouped by day and channel, so a run of days costs
+    the same few queries as one day. `read_aside`: the order figures being read
+    on another connection (else they are read here).
+    """
+    items = cost_of_lines = _line_sums(first, last)
     traffic = _traffic_between(first, last)
     ratings = {
         (row.date, row.channel_id): row
@@ -647,6 +674,14 @@ def _figures_between(
     expenses = operating_expenses_between(first, last)
     ad_spend = _ad_spend_between(first, last)
     channels = list(SalesChannel.objects.order_by("position", "code"))
+    orders = read_aside.result() if read_aside is not None else _order_figures(first, last)
+    sales, buyers, store_buyers = orders.sales, orders.buyers, orders.store_buyers
+    restocked, refunds, shipments, shipped = (
+        orders.restocked,
+        orders.refunds,
+        orders.shipments,
+        orders.shipped,
+    )
 
     built: dict[dt.date, list[tuple[int | None, dict[str, Any]]]] = {}
     for day in days_between(first, last):
@@ -859,7 +894,6 @@ _BUILT_FIELDS = tuple(
 )
 
 
-@transaction.atomic
 def build_days(first: dt.date, last: dt.date) -> dict[dt.date, list[DailySummary]]:
     """Build (or rebuild) the summary rows of the business days `first`..`last` together.
 
@@ -869,7 +903,20 @@ def build_days(first: dt.date, last: dt.date) -> dict[dt.date, list[DailySummary
     (the range's summary rows); idempotent: an upsert on (date, channel), so
     building twice gives the same figures (only `built_at` moves). Returns each
     day's rows, the store's first.
+
+    On PostgreSQL, outside a transaction, the figures of the orders are read on
+    a second connection while this one writes the per-SKU rows: the two
+    biggest parts of a day's build overlap (each statement of a build reads its
+    own snapshot either way, at READ COMMITTED).
     """
+    read_aside = _read_aside(first, last) if _may_read_aside() else None
+    return _build_days(first, last, read_aside)
+
+
+@transaction.atomic
+def _build_days(
+    first: dt.date, last: dt.date, read_aside: Future[_OrderFigures] | None = None
+) -> dict[dt.date, list[DailySummary]]:
     now = timezone.now()
     if connection.vendor == "postgresql":
         # A big day's aggregates cost enough for PostgreSQL to JIT-compile them, which
@@ -881,7 +928,7 @@ def build_days(first: dt.date, last: dt.date) -> dict[dt.date, list[DailySummary
         # builds alone behind a watermark that survived.
         _set_local(jit="off", work_mem="64MB", synchronous_commit="off")
     _build_sku_days(first, last)
-    wanted = _figures_between(first, last)
+    wanted = _figures_between(first, last, read_aside)
     existing = {
         (row.date, row.channel_id): row
         for row in DailySummary.objects.select_for_update()
@@ -910,6 +957,35 @@ def build_days(first: dt.date, last: dt.date) -> dict[dt.date, list[DailySummary
     _update_summary_rows(changed_rows)
     DailySummary.objects.bulk_create(new_rows, batch_size=BULK_BATCH_ROWS)
     return built
+
+
+_aside_pool: ThreadPoolExecutor | None = None
+
+
+def _may_read_aside() -> bool:
+    """Whether to read the order figures aside: on PostgreSQL, outside a transaction (another
+    connection would not see its rows) and off the build threads (they use the cores already)."""
+    return (
+        connection.vendor == "postgresql"
+        and settings.SUMMARY_BUILD_WORKERS > 1
+        and not connection.in_atomic_block
+        and not threading.current_thread().name.startswith(BUILD_THREADS)
+    )
+
+
+def _read_aside(first: dt.date, last: dt.date) -> Future[_OrderFigures]:
+    global _aside_pool
+    if _aside_pool is None:
+        _aside_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=BUILD_THREADS)
+    return _aside_pool.submit(_order_figures_on_own_connection, first, last)
+
+
+def _order_figures_on_own_connection(first: dt.date, last: dt.date) -> _OrderFigures:
+    """`_order_figures` on a pool thread's connection, closed when done (none lingers)."""
+    try:
+        return _order_figures(first, last)
+    finally:
+        connections.close_all()
 
 
 def _update_summary_rows(rows: list[DailySummary]) -> None:
@@ -1151,7 +1227,7 @@ def _build_runs(
             build_days(*run)
             report(run)
         return
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="summary-build") as pool:
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=BUILD_THREADS) as pool:
         futures = {pool.submit(_build_run_on_own_connection, run): run for run in runs}
         for future in as_completed(futures):
             future.result()  # a run that failed fails the build (its own transaction rolled back)
@@ -1161,7 +1237,7 @@ def _build_runs(
 def _build_run_on_own_connection(run: tuple[dt.date, dt.date]) -> None:
     """`build_days` on a worker thread, which has its own connection: closed when done."""
     try:
-        build_days(*run)
+        build_days(*run)  # reads on this connection alone: the other runs use the cores
     finally:
         connections.close_all()
 

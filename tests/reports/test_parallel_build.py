@@ -109,3 +109,30 @@ def test_inside_a_transaction_the_runs_are_built_on_this_connection(
 
     assert threads == {threading.current_thread().name}
     assert DailySummary.objects.filter(date=LATER[0], channel__isnull=True).exists()
+
+
+def test_a_day_built_with_its_order_figures_read_aside_equals_one_built_on_one_connection(
+    trade_over_three_runs, settings, monkeypatch
+):
+    settings.SUMMARY_BUILD_WORKERS = 1
+    for day in (DAY_1, DAY_2, *LATER):
+        services.build_day(day)
+    expected = every_row()
+    forget_the_build()
+
+    threads: set[str] = set()
+    order_figures = services._order_figures
+
+    def spying(first: dt.date, last: dt.date):
+        threads.add(threading.current_thread().name)
+        return order_figures(first, last)
+
+    monkeypatch.setattr(services, "_order_figures", spying)
+    settings.SUMMARY_BUILD_WORKERS = 2
+    for day in (DAY_1, DAY_2, *LATER):
+        services.build_day(day)
+
+    assert every_row() == expected
+    assert expected[0][(DAY_2, None)]["paid_orders"] == 1
+    # Read on the side thread's own connection, while this one wrote the per-SKU rows.
+    assert threads and all(name.startswith(services.BUILD_THREADS) for name in threads)
