@@ -149,7 +149,8 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_MAX_FILE_BYTES = env.int("IMPORT_MAX_FILE_BYTES", default=200 * 1024 * 1024)
-# Runs of days the daily summary builds at once on PostgreSQL (each on its own connection).
+# Connections a daily-summary build uses at once on PostgreSQL (runs of days side by side;
+# a day's order figures read beside its per-SKU rows). 1: one connection.
 SUMMARY_BUILD_WORKERS = env.int("SUMMARY_BUILD_WORKERS", default=2)
 
 # Celery: a real broker when REDIS_URL is set, otherwise tasks run in-process
