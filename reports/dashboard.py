@@ -53,6 +53,26 @@ PERIOD_CHOICES = (
 )
 
 
+CHANNEL_ORDER = ("position", "code")
+
+
+class ChannelField(forms.ModelChoiceField):
+    """A channel by its code, found in the channels the page has read (no query of its own)."""
+
+    channels: list[SalesChannel] | None = None
+
+    def to_python(self, value: Any) -> SalesChannel | None:
+        if self.channels is None or value in self.empty_values:
+            return super().to_python(value)
+        self.validate_no_null_characters(value)
+        for channel in self.channels:
+            if channel.code == str(value):
+                return channel
+        raise forms.ValidationError(
+            self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+        )
+
+
 class DashboardForm(forms.Form):
     period = forms.ChoiceField(label=_("Period"), choices=PERIOD_CHOICES, required=False)
     date = forms.DateField(
@@ -64,18 +84,26 @@ class DashboardForm(forms.Form):
     date_to = forms.DateField(
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    channel = forms.ModelChoiceField(
+    channel = ChannelField(
         label=_("Channel"),
-        queryset=SalesChannel.objects.order_by("position", "code"),
+        queryset=SalesChannel.objects.order_by(*CHANNEL_ORDER),
         to_field_name="code",
         required=False,
         empty_label=_("All channels"),
     )
     trend = forms.ChoiceField(label=_("Trend"), choices=TREND_CHOICES, required=False)
 
-    def __init__(self, *args: Any, today: dt.date, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        today: dt.date,
+        channels: list[SalesChannel] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.today = today
+        # The view reads the channels once, to check the choice and to list them.
+        self.fields["channel"].channels = channels
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -100,6 +128,46 @@ class DashboardForm(forms.Form):
         data.update(period=period, date=anchor, date_from=date_from, date_to=date_to)
         data["trend"] = int(data.get("trend") or 30)
         return data
+
+
+@dataclass(frozen=True)
+class FilterField:
+    """A field of the filter form as the page writes it out.
+
+    The page renders the form itself: Django's widget templates (a template
+    per option, and a query of the channels) cost several milliseconds a request.
+    `value` is the input's value attribute (None: none); `options` are the
+    (value, label, is_selected) of a select.
+    """
+
+    bound: forms.BoundField
+    value: str | None = None
+    options: list[tuple[str, Any, bool]] | None = None
+
+
+def filter_fields(form: DashboardForm, channels: Sequence[SalesChannel]) -> list[FilterField]:
+    """What the widgets would render: the same values, choices and selected option."""
+    fields = []
+    for bound in form:
+        widget = bound.field.widget
+        if not isinstance(widget, forms.Select):
+            fields.append(FilterField(bound, value=widget.format_value(bound.value())))
+            continue
+        if isinstance(bound.field, forms.ModelChoiceField):
+            channel_choices = [(channel.code, str(channel)) for channel in channels]
+            choices = [("", bound.field.empty_label), *channel_choices]
+        else:
+            choices = list(bound.field.choices)
+        # As `ChoiceWidget`: only the first option matching the value is selected.
+        selected = widget.format_value(bound.value())
+        options = []
+        has_selected = False
+        for value, label in choices:
+            is_selected = not has_selected and str(value) in selected
+            has_selected = has_selected or is_selected
+            options.append((str(value), label, is_selected))
+        fields.append(FilterField(bound, options=options))
+    return fields
 
 
 def year_before(day: dt.date) -> dt.date:
@@ -463,13 +531,14 @@ def sku_movers(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[d
     """(top SKUs by paid sales this period, SKUs falling most against the previous period)."""
     for row in rows:
         row["drop"] = row["previous_sales"] - row["sales"]
-        row["change"] = change(MONEY, row["sales"], row["previous_sales"])
     top = sorted(
         (row for row in rows if row["sales"] > 0), key=lambda row: (-row["sales"], row["sku_code"])
     )[:TOP_SKUS]
     falling = sorted(
         (row for row in rows if row["drop"] > 0), key=lambda row: (-row["drop"], row["sku_code"])
     )[:TOP_SKUS]
+    for row in (*top, *falling):
+        row["change"] = change(MONEY, row["sales"], row["previous_sales"])
     return top, falling
 
 
@@ -529,11 +598,12 @@ def _links(user: Any, span: DateRange, channel: SalesChannel | None) -> dict[str
 @capability_required(Capability.VIEW_DASHBOARD)
 def dashboard(request: HttpRequest) -> HttpResponse:
     today = business_day.today()
-    form = DashboardForm(request.GET or None, today=today)
+    channels = list(SalesChannel.objects.order_by(*CHANNEL_ORDER))
+    form = DashboardForm(request.GET or None, today=today, channels=channels)
     if request.GET and form.is_valid():
         data = form.cleaned_data
     else:
-        fallback = DashboardForm({}, today=today)
+        fallback = DashboardForm({}, today=today, channels=channels)
         fallback.is_valid()
         data = fallback.cleaned_data
     channel: SalesChannel | None = data.get("channel")
@@ -588,6 +658,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "reports/dashboard.html",
         {
             "form": form,
+            "filter_fields": filter_fields(form, channels),
             "span": span,
             "channel": channel,
             "presets": _preset_links(today, channel),
