@@ -289,3 +289,63 @@ def _related_id(field: models.Field, obj: models.Model) -> Any:
     value = getattr(related, field.target_field.attname)
     setattr(obj, field.attname, value)
     return value
+
+
+def insert_returning_pks(
+    objects: Sequence[models.Model], *, skip_conflicts_on: Sequence[str] = ()
+) -> None:
+    """Insert new ``objects`` of one model in one ``INSERT ... RETURNING`` and give each its id.
+
+    The row ``bulk_create`` (or ``save(force_insert=True)``) writes: every
+    value goes through its field's ``pre_save`` (``auto_now`` stamps are set,
+    on the object too) and ``get_db_prep_save``; the objects end as saved
+    ones. No signals are sent, as with ``bulk_create`` (these models have no
+    receivers). Without ``RETURNING`` of several rows it is ``bulk_create``.
+    ``skip_conflicts_on`` (fields of a unique constraint; one object): when
+    a row with the same values is stored already, nothing is inserted and
+    the object keeps no primary key (``ON CONFLICT ... DO NOTHING``), where a
+    plain INSERT would abort the transaction.
+    Building the statement through the ORM cost more CPU than the database
+    spends on it, for the two inserts every order create makes.
+    """
+    if not objects:
+        return
+    model = type(objects[0])
+    meta = model._meta
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    if skip_conflicts_on and len(objects) != 1:
+        raise ValueError("skip_conflicts_on takes one object.")
+    if (
+        not connection.features.can_return_rows_from_bulk_insert
+        or meta.parents
+        or any(obj.pk is not None for obj in objects)
+    ):
+        model.objects.bulk_create(objects)
+        return
+    fields = [
+        field for field in meta.concrete_fields if field is not meta.pk and not field.generated
+    ]
+    quote = connection.ops.quote_name
+    params = []
+    for obj in objects:
+        obj._prepare_related_fields_for_save(operation_name="bulk_create")
+        params.extend(
+            field.get_db_prep_save(field.pre_save(obj, add=True), connection) for field in fields
+        )
+    row = f"({', '.join(['%s'] * len(fields))})"
+    columns = ", ".join(quote(field.column) for field in fields)
+    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {', '.join([row] * len(objects))}"
+    if skip_conflicts_on:
+        targets = ", ".join(quote(meta.get_field(name).column) for name in skip_conflicts_on)
+        sql += f" ON CONFLICT ({targets}) DO NOTHING"
+    sql += f" RETURNING {quote(meta.pk.column)}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = [pk for (pk,) in cursor.fetchall()]
+    if skip_conflicts_on and not ids:
+        return
+    for obj, pk in zip(objects, ids, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = alias

@@ -9,6 +9,7 @@ done here as one, into the caches ``ModelBackend`` keeps on the user object;
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -19,19 +20,20 @@ from django.db import connection
 from storeops.roles import CapabilityPermission
 
 
-def _permissions_sql() -> str:
+def permission_source_joins() -> list[tuple[str, str]]:
+    """Where a user's permissions come from, as SQL: their own, then their groups'.
+
+    Each is ``(FROM and JOINs giving p = auth_permission and ct = its content
+    type, the column holding the user's id)``.
+    """
     user_model = get_user_model()
     quote = connection.ops.quote_name
     permission = quote(Permission._meta.db_table)
     content_type = quote(ContentType._meta.db_table)
-
-    def common(source: str) -> str:
-        return (
-            f"SELECT '{source}', ct.{quote('app_label')}, p.{quote('codename')} "
-            f"FROM {permission} p "
-            f"JOIN {content_type} ct ON ct.{quote('id')} = p.{quote('content_type_id')} "
-        )
-
+    common = (
+        f"FROM {permission} p "
+        f"JOIN {content_type} ct ON ct.{quote('id')} = p.{quote('content_type_id')} "
+    )
     user_permissions = user_model.user_permissions.through._meta
     user_groups = user_model.groups.through._meta
     group_permissions = Group.permissions.through._meta
@@ -39,16 +41,51 @@ def _permissions_sql() -> str:
     def column(meta: Any, name: str) -> str:
         return quote(meta.get_field(name).column)
 
-    return (
-        f"{common('user')}JOIN {quote(user_permissions.db_table)} up "
-        f"ON up.{column(user_permissions, 'permission')} = p.{quote('id')} "
-        f"WHERE up.{column(user_permissions, 'user')} = %s "
-        f"UNION ALL {common('group')}JOIN {quote(group_permissions.db_table)} gp "
-        f"ON gp.{column(group_permissions, 'permission')} = p.{quote('id')} "
-        f"JOIN {quote(user_groups.db_table)} ug "
-        f"ON ug.{column(user_groups, 'group')} = gp.{column(group_permissions, 'group')} "
-        f"WHERE ug.{column(user_groups, 'user')} = %s"
+    return [
+        (
+            f"{common}JOIN {quote(user_permissions.db_table)} up "
+            f"ON up.{column(user_permissions, 'permission')} = p.{quote('id')}",
+            f"up.{column(user_permissions, 'user')}",
+        ),
+        (
+            f"{common}JOIN {quote(group_permissions.db_table)} gp "
+            f"ON gp.{column(group_permissions, 'permission')} = p.{quote('id')} "
+            f"JOIN {quote(user_groups.db_table)} ug "
+            f"ON ug.{column(user_groups, 'group')} = gp.{column(group_permissions, 'group')}",
+            f"ug.{column(user_groups, 'user')}",
+        ),
+    ]
+
+
+@functools.cache
+def _permissions_sql() -> str:
+    quote = connection.ops.quote_name
+    return " UNION ALL ".join(
+        f"SELECT '{source}', ct.{quote('app_label')}, p.{quote('codename')} {joins} "
+        f"WHERE {user_column} = %s"
+        for source, (joins, user_column) in zip(
+            ("user", "group"), permission_source_joins(), strict=True
+        )
     )
+
+
+def _needs_permissions(user: Any) -> bool:
+    """Whether ``ModelBackend`` would read the user's permissions (see :func:`load_permissions`)."""
+    return (
+        getattr(user, "is_authenticated", False)
+        and user.is_active
+        and not user.is_superuser
+        and not hasattr(user, "_perm_cache")
+    )
+
+
+def set_permissions(user: Any, *, own: set[str], from_groups: set[str]) -> None:
+    """Put permissions read elsewhere into ``ModelBackend``'s caches, as it would fill them."""
+    if not _needs_permissions(user):
+        return
+    user._user_perm_cache = own
+    user._group_perm_cache = from_groups
+    user._perm_cache = own | from_groups
 
 
 def load_permissions(user: Any) -> None:
@@ -58,12 +95,7 @@ def load_permissions(user: Any) -> None:
     are empty: ``ModelBackend`` reads nothing for an inactive or anonymous user,
     and every permission for a superuser (which ``has_perm`` grants without it).
     """
-    if (
-        not getattr(user, "is_authenticated", False)
-        or not user.is_active
-        or user.is_superuser
-        or hasattr(user, "_perm_cache")
-    ):
+    if not _needs_permissions(user):
         return
     user_permissions: set[str] = set()
     group_permissions: set[str] = set()
@@ -72,9 +104,7 @@ def load_permissions(user: Any) -> None:
         for source, app_label, codename in cursor.fetchall():
             target = user_permissions if source == "user" else group_permissions
             target.add(f"{app_label}.{codename}")
-    user._user_perm_cache = user_permissions
-    user._group_perm_cache = group_permissions
-    user._perm_cache = user_permissions | group_permissions
+    set_permissions(user, own=user_permissions, from_groups=group_permissions)
 
 
 class PreloadedCapabilityPermission(CapabilityPermission):

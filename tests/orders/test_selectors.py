@@ -91,7 +91,7 @@ def test_each_console_queue_count_is_the_number_of_its_orders_or_cases(
     build_order(by=manager, items=[(tee, 1)], placed_at=now - dt.timedelta(hours=50))
     build_order(by=manager, items=[(tee, 1)], placed_at=now - dt.timedelta(hours=30))
     build_order(by=manager, items=[(tee, 1)])
-    noted = build_order(by=manager, items=[(tee, 1)], buyer_note="请发顺丰")
+    build_order(by=manager, items=[(tee, 1)], buyer_note="请发顺丰")
     answered = build_order(by=manager, items=[(tee, 1)], buyer_note="送货前电话")
     services.add_note(order=answered, by=service_agent, message="已备注, 会电话联系")
     held = build_order(by=manager, items=[(tee, 1)])

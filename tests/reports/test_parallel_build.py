@@ -80,7 +80,9 @@ def test_the_range_command_reports_progress_as_each_run_is_built(trade_over_thre
     seen: list[tuple[int, int]] = []
     first, last = DAY_1, LATER[1]
 
-    built = services.build_range(first, last, progress=lambda done, total: seen.append((done, total)))
+    built = services.build_range(
+        first, last, progress=lambda done, total: seen.append((done, total))
+    )
 
     total = (last - first).days + 1
     assert built == total
