@@ -19,6 +19,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
+from storeops.access import group_names, load_access
+
 APP_LABEL = "storeops"
 
 
@@ -88,14 +90,13 @@ def has_capability(user: Any, capability: Capability | str) -> bool:
     """True when the user is signed in and holds the capability (superusers hold all)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
+    load_access(user)  # the permissions and groups in one statement, once a request
     return user.has_perm(f"{APP_LABEL}.{capability}")
 
 
 def roles_of(user: Any) -> list[Role]:
     """The StoreOps roles of a user, in the order of ``Role``."""
-    if not getattr(user, "is_authenticated", False):
-        return []
-    names = {group.name for group in user.groups.all()}
+    names = group_names(user)
     return [role for role in Role if role.value in names]
 
 

@@ -22,8 +22,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from storeops.access import permission_source_joins, set_permissions
 from storeops.api.errors import ApiError, ErrorSerializer
-from storeops.api.permissions import permission_source_joins, set_permissions
 from storeops.roles import Capability, has_capability, roles_of
 
 
@@ -33,7 +33,7 @@ def _token_user_sql(alias: str) -> tuple[str, list, int]:
 
     One statement: a first row (kind 0) with the token and its user, then one
     row per permission of the user (kind 1: their own, kind 2: their groups'),
-    as :func:`storeops.api.permissions.load_permissions` reads them.
+    as :func:`storeops.access.load_access` reads them.
     """
     connection = connections[alias]
     quote = connection.ops.quote_name
@@ -77,7 +77,7 @@ class PreloadedTokenAuthentication(TokenAuthentication):
     inactive user) from one statement instead of two: the token with its user
     (``Token.objects.select_related("user").get(key=key)``) and the user's
     permissions, put where ``ModelBackend`` keeps them as
-    :func:`storeops.api.permissions.load_permissions` does. Every API request
+    :func:`storeops.access.load_access` does. Every API request
     makes this read, and building it through the ORM cost more CPU than the
     database spends answering it.
     """

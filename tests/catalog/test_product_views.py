@@ -197,10 +197,10 @@ def test_the_product_list_takes_the_same_number_of_queries_for_3_or_50_rows(
     client.get(PRODUCT_LIST)  # warm the session and permission caches of this client
     category_id = Product.objects.first().category_id
 
-    # session, user, 2 x permissions, category paths, category (validating the
-    # filter), its subtree, count, page, tags, roles (navigation), category and tag
+    # session, user, permissions and roles (one statement), category paths, category
+    # (validating the filter), its subtree, count, page, tags, category and tag
     # choices (rendering the filter)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(11):
         response = client.get(PRODUCT_LIST, {"category": category_id, "page": 1})
 
     assert response.status_code == 200

@@ -102,9 +102,9 @@ def test_the_stock_list_takes_the_same_number_of_queries_for_5_or_50_rows(
     client.force_login(warehouse_clerk)
     client.get(STOCK_LIST)  # warm the session and permission caches of this client
 
-    # session, user, 2 x permissions, roles (navigation), warehouse (validating the
+    # session, user, permissions and roles (one statement), warehouse (validating the
     # filter), warehouses and categories (rendering it), count, stock value, page
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(9):
         response = client.get(STOCK_LIST, {"warehouse": "WH-MAIN"})
 
     assert len(response.context["page"]) == rows
@@ -159,9 +159,9 @@ def test_the_sku_page_takes_the_same_number_of_queries_for_any_ledger_length(
     client.force_login(warehouse_clerk)
     client.get("/inventory/sku/TEE-RED-M/")
 
-    # session, user, 2 x permissions, roles (navigation), variant, levels,
+    # session, user, permissions and roles (one statement), variant, levels,
     # ledger count, ledger page
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(7):
         client.get("/inventory/sku/TEE-RED-M/")
 
 

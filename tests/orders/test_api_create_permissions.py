@@ -6,7 +6,7 @@ from django.contrib.auth.models import User as DjangoUser
 from rest_framework.test import APIClient
 
 from orders.models import Order
-from storeops.api.permissions import load_permissions
+from storeops.access import load_access
 from storeops.roles import Role
 from tests.orders.test_api import order_payload
 
@@ -26,7 +26,7 @@ def test_the_one_read_gives_what_django_reads_in_two(make_user, django_assert_nu
     fresh = DjangoUser.objects.get(pk=user.pk)
 
     with django_assert_num_queries(1):
-        load_permissions(loaded)
+        load_access(loaded)
         loaded.get_all_permissions()
 
     assert loaded.get_user_permissions() == fresh.get_user_permissions() == {"storeops.view_profit"}
