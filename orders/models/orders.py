@@ -244,6 +244,13 @@ class Order(models.Model):
                 name="order_paid_day_buyer_idx",
                 condition=Q(paid_at__isnull=False, kind="normal"),
             ),
+            # The few paid replacement orders of a day (the cost of goods of the daily
+            # summary): read without visiting the day's thousands of sold orders.
+            models.Index(
+                fields=["business_date"],
+                name="order_replacement_day_idx",
+                condition=Q(paid_at__isnull=False, kind="replacement"),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
