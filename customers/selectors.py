@@ -21,6 +21,7 @@ from django.db.models import (
 )
 
 from customers.models import AgentDay, Customer, SalesChannel
+from storeops.compiled import CompiledQuery
 from storeops.money import ZERO
 
 
@@ -37,8 +38,13 @@ def active_channels() -> QuerySet[SalesChannel]:
     return SalesChannel.objects.filter(is_active=True)
 
 
+# Every order create reads its channel: compiled once (see storeops.compiled).
+_CHANNEL_BY_CODE = CompiledQuery(lambda code: SalesChannel.objects.filter(code=code))
+
+
 def channel_by_code(code: str) -> SalesChannel | None:
-    return SalesChannel.objects.filter(code=code).first()
+    found = _CHANNEL_BY_CODE.instances(code=code)
+    return found[0] if found else None
 
 
 def search_customers(query: str = "") -> QuerySet[Customer]:

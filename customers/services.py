@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.models import AgentDay, Customer, SalesChannel
 from storeops import business_day, money
+from storeops.compiled import CompiledQuery
 from storeops.copy_insert import insert_all
 
 _NOT_DIGITS = re.compile(r"[^\d+]")
@@ -40,6 +41,11 @@ def normalize_phone(phone: str) -> str:
     if phone.startswith("+86") and len(phone) == 14:
         phone = phone[3:]
     return phone
+
+
+_CUSTOMER_OF_BUYER = CompiledQuery(
+    lambda channel_id, buyer_id: Customer.objects.filter(channel_id=channel_id, buyer_id=buyer_id)
+)
 
 
 def match_or_create_customer(
@@ -58,6 +64,11 @@ def match_or_create_customer(
     if not buyer_id and not phone:
         raise CustomerError(_("A customer needs a buyer ID or a phone number."))
     if buyer_id:
+        # A buyer seen before (nearly every order): the one read, compiled once.
+        known = _CUSTOMER_OF_BUYER.instances(channel_id=channel.pk, buyer_id=buyer_id)
+        if known:
+            _fill_blanks(known[0], phone=phone, name=name)
+            return known[0]
         lookup = {"channel": channel, "buyer_id": buyer_id}
     else:
         # A phone-only customer first, else the oldest customer with that phone.

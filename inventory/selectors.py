@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from catalog.models import Category, Variant
 from inventory.errors import UnknownSku
 from inventory.models import StockLevel, StockMovement, Warehouse
+from storeops.compiled import CompiledQuery
 from storeops.money import DECIMAL_PLACES, MAX_DIGITS
 
 
@@ -32,8 +33,18 @@ class StockState:
     CHOICES = [(LOW, _("Low stock")), (OUT, _("Out of stock"))]
 
 
+def _default_warehouses() -> QuerySet[Warehouse]:
+    return Warehouse.objects.filter(is_default=True)[:1]
+
+
+# Every paid order asks for it: compiled once (see storeops.compiled).
+_DEFAULT_WAREHOUSE = CompiledQuery(_default_warehouses)
+
+
 def default_warehouse() -> Warehouse | None:
-    return Warehouse.objects.filter(is_default=True).first()
+    """The warehouse marked default (the first by code if several are), or None."""
+    found = _DEFAULT_WAREHOUSE.instances()
+    return found[0] if found else None
 
 
 def active_warehouses() -> QuerySet[Warehouse]:

@@ -40,6 +40,7 @@ from catalog.models import (
 )
 from catalog.selectors.categories import descendant_ids
 from storeops import business_day
+from storeops.compiled import CompiledQuery
 from storeops.money import DECIMAL_PLACES, MAX_DIGITS
 
 
@@ -224,6 +225,22 @@ def variants(*, product: Product | None = None) -> QuerySet[Variant]:
     if product is not None:
         rows = rows.filter(product=product)
     return rows.order_by("sku_code")
+
+
+def _variants_with_codes(codes: list[str]) -> QuerySet[Variant]:
+    return Variant.objects.filter(sku_code__in=codes).select_related("product")
+
+
+# Every order create reads its SKUs: compiled once per number of codes.
+_VARIANTS_WITH_CODES = CompiledQuery(_variants_with_codes)
+
+
+def variants_by_sku(codes: Iterable[str]) -> dict[str, Variant]:
+    """The SKUs with these codes, each with its product, by SKU code; unknown codes left out."""
+    codes = sorted(set(codes))
+    if not codes:
+        return {}
+    return {variant.sku_code: variant for variant in _VARIANTS_WITH_CODES.instances(codes=codes)}
 
 
 def variants_of_products(products: Iterable[Product]) -> list[Variant]:

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from storeops.compiled import CompiledQuery
 from storeops.money import MoneyField
 
 
@@ -64,5 +65,15 @@ class OrderSettings(models.Model):
 
     @classmethod
     def load(cls) -> OrderSettings:
+        """The settings row, made with the defaults on first use.
+
+        Every paid order reads it: the read is compiled once (see storeops.compiled).
+        """
+        found = _SETTINGS_ROW.instances()
+        if found:
+            return found[0]
         settings_row, _created = cls.objects.get_or_create(pk=1)
         return settings_row
+
+
+_SETTINGS_ROW = CompiledQuery(lambda: OrderSettings.objects.filter(pk=1))

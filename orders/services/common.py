@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db import connections, models, router
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +16,7 @@ from orders.errors import OrderError
 from orders.models import AfterSalesCase, EventKind, Order, OrderEvent, OrderLine, OrderStatus
 from orders.models.orders import STATUS_RANK
 from storeops import money
+from storeops.compiled import CompiledQuery
 
 
 def record_event(
@@ -179,181 +179,34 @@ def unit_cost_at(variant: Variant, moment: dt.datetime) -> Decimal:
     return change if change is not None else variant.cost_price
 
 
-def unit_costs_at(variants: Iterable[Variant], moment: dt.datetime) -> dict[int, Decimal]:
-    """:func:`unit_cost_at` for several SKUs at one moment, by variant id, in one query.
+def _latest_costs(*, variant_ids: list[int], moment: dt.datetime) -> QuerySet[Variant]:
+    """(variant id, its latest cost change at or before ``moment``, or None) of each SKU."""
+    latest = (
+        VariantPriceChange.objects.filter(
+            variant=OuterRef("pk"), kind=PriceKind.COST, effective_at__lte=moment
+        )
+        .order_by("-effective_at", "-pk")
+        .values("new_amount")[:1]
+    )
+    return (
+        Variant.objects.filter(pk__in=variant_ids)
+        .order_by()
+        .annotate(cost=Subquery(latest))
+        .values_list("pk", "cost")
+    )
 
-    Plain SQL, as the ORM would write it: every paid order runs this, and
-    building the correlated subquery through the ORM cost more CPU than the
-    database spends answering it.
-    """
+
+# Every paid order reads its lines' costs: compiled once per number of SKUs.
+_LATEST_COSTS = CompiledQuery(_latest_costs)
+
+
+def unit_costs_at(variants: Iterable[Variant], moment: dt.datetime) -> dict[int, Decimal]:
+    """:func:`unit_cost_at` for several SKUs at one moment, by variant id, in one query."""
     by_pk = {variant.pk: variant for variant in variants}
     if not by_pk:
         return {}
-    connection = connections[router.db_for_read(VariantPriceChange)]
-    quote = connection.ops.quote_name
-    change_meta, variant_meta = VariantPriceChange._meta, Variant._meta
-    amount = change_meta.get_field("new_amount")
-
-    def column(meta: Any, name: str) -> str:
-        return quote(meta.get_field(name).column)
-
-    effective_at = column(change_meta, "effective_at")
-    sql = (
-        f"SELECT v.{column(variant_meta, 'id')}, (SELECT c.{quote(amount.column)} "
-        f"FROM {quote(change_meta.db_table)} c "
-        f"WHERE c.{column(change_meta, 'variant')} = v.{column(variant_meta, 'id')} "
-        f"AND c.{column(change_meta, 'kind')} = %s AND c.{effective_at} <= %s "
-        f"ORDER BY c.{effective_at} DESC, c.{column(change_meta, 'id')} DESC "
-        f"LIMIT 1) FROM {quote(variant_meta.db_table)} v "
-        f"WHERE v.{column(variant_meta, 'id')} IN ({', '.join(['%s'] * len(by_pk))})"
-    )
-    params = [
-        str(PriceKind.COST),
-        connection.ops.adapt_datetimefield_value(moment),
-        *sorted(by_pk),
-    ]
-    # The converters the ORM applies to this column (SQLite hands back a float).
-    amount_column = amount.get_col(change_meta.db_table)
-    converters = connection.ops.get_db_converters(amount_column) + amount.get_db_converters(
-        connection
-    )
-    changes = {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for pk, cost in cursor.fetchall():
-            for converter in converters:
-                cost = converter(cost, amount_column, connection)
-            changes[pk] = cost
+    changes = dict(_LATEST_COSTS.rows(variant_ids=sorted(by_pk), moment=moment))
     return {
         pk: changes[pk] if changes.get(pk) is not None else variant.cost_price
         for pk, variant in by_pk.items()
     }
-
-
-def stored_pk(model: type[models.Model], **values: Any) -> Any:
-    """The primary key of the row of ``model`` whose columns equal ``values``, or None.
-
-    Plain SQL on a unique key, for a check every create makes first ("is this
-    order number stored already?"), whose answer is nearly always no: the ORM's
-    full-row query cost more CPU than the database's answer.
-    ``values`` name fields (a foreign key by its ``_id`` attribute).
-    """
-    connection = connections[router.db_for_read(model)]
-    quote = connection.ops.quote_name
-    meta = model._meta
-    where = " AND ".join(f"{quote(meta.get_field(name).column)} = %s" for name in values)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {quote(meta.pk.column)} FROM {quote(meta.db_table)} WHERE {where}",
-            list(values.values()),
-        )
-        row = cursor.fetchone()
-    return row[0] if row else None
-
-
-class RowReader:
-    """The columns of a model (concrete fields in order) and how to make instances of its rows."""
-
-    def __init__(self, model: type[models.Model], alias: str) -> None:
-        connection = connections[alias]
-        quote = connection.ops.quote_name
-        fields = model._meta.concrete_fields
-        self.model = model
-        self.alias = alias
-        self.columns = [quote(field.column) for field in fields]
-        self.attnames = [field.attname for field in fields]
-        self.converters = []
-        for index, field in enumerate(fields):
-            column = field.get_col(model._meta.db_table)
-            found = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
-            if found:
-                self.converters.append((index, found, column))
-
-    def instance(self, connection: Any, row: Sequence[Any]) -> models.Model:
-        """The instance of ``row`` (the values of :attr:`columns`), as the ORM makes it."""
-        values = list(row)
-        for index, found, column in self.converters:
-            for converter in found:
-                values[index] = converter(values[index], column, connection)
-        return self.model.from_db(self.alias, self.attnames, values)
-
-
-@functools.cache
-def row_reader(model: type[models.Model], alias: str) -> RowReader:
-    """The :class:`RowReader` of ``model`` on the database ``alias``, made once."""
-    return RowReader(model, alias)
-
-
-def stored_instances(
-    model: type[models.Model],
-    *,
-    where: str,
-    params: Sequence[Any],
-    order_by: str = "",
-    limit: int | None = None,
-) -> list[models.Model]:
-    """Instances of ``model`` whose rows meet ``where`` (SQL on the table's quoted columns).
-
-    What ``model.objects.filter(...)`` would give, read with plain SQL: a few
-    reads on every order create cost more CPU building their queries through
-    the ORM than the database spends answering them.
-    """
-    alias = router.db_for_read(model)
-    connection = connections[alias]
-    reader = row_reader(model, alias)
-    sql = (
-        f"SELECT {', '.join(reader.columns)} "
-        f"FROM {connection.ops.quote_name(model._meta.db_table)} WHERE {where}"
-    )
-    if order_by:
-        sql += f" ORDER BY {order_by}"
-    if limit is not None:
-        sql += f" LIMIT {int(limit)}"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, list(params))
-        rows = cursor.fetchall()
-    return [reader.instance(connection, row) for row in rows]
-
-
-def column_of(model: type[models.Model], name: str) -> str:
-    """The quoted column of the field ``name`` of ``model``, for :func:`stored_instances`."""
-    connection = connections[router.db_for_read(model)]
-    return connection.ops.quote_name(model._meta.get_field(name).column)
-
-
-def variants_by_sku(codes: Iterable[str]) -> dict[str, Variant]:
-    """The SKUs with these codes, each with its product, by SKU code; unknown codes left out.
-
-    ``Variant.objects.filter(sku_code__in=codes).select_related("product")`` in
-    plain SQL: every order create reads its SKUs, and building the joined query
-    through the ORM cost more CPU than the database spends answering it.
-    """
-    codes = sorted(set(codes))
-    if not codes:
-        return {}
-    alias = router.db_for_read(Variant)
-    connection = connections[alias]
-    quote = connection.ops.quote_name
-    product_model = Variant._meta.get_field("product").related_model
-    variants, products = row_reader(Variant, alias), row_reader(product_model, alias)
-    sql = (
-        "SELECT "
-        + ", ".join(
-            [f"v.{column}" for column in variants.columns]
-            + [f"p.{column}" for column in products.columns]
-        )
-        + f" FROM {quote(Variant._meta.db_table)} v"
-        f" JOIN {quote(product_model._meta.db_table)} p"
-        f" ON p.{quote(product_model._meta.pk.column)} = v.{column_of(Variant, 'product')}"
-        f" WHERE v.{column_of(Variant, 'sku_code')} IN ({', '.join(['%s'] * len(codes))})"
-    )
-    width = len(variants.columns)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, codes)
-        rows = cursor.fetchall()
-    found = {}
-    for row in rows:
-        variant = variants.instance(connection, row[:width])
-        variant.product = products.instance(connection, row[width:])
-        found[variant.sku_code] = variant
-    return found

@@ -1,4 +1,4 @@
-"""The customer of an order: matching the buyer, and recounting totals (repair, seeded history)."""
+"""Recount customers' order totals from the orders themselves (repair, seeded history)."""
 
 from __future__ import annotations
 
@@ -8,37 +8,9 @@ from django.db import transaction
 from django.db.models import Count, Max, Min, Q, Sum
 
 from customers import services as customer_services
-from customers.models import Customer, SalesChannel
+from customers.models import Customer
 from orders.models import OrderKind, Refund, RefundStatus
-from orders.services.common import column_of, stored_instances
 from storeops import money
-
-
-def match_customer(
-    *, channel: SalesChannel, buyer_id: str = "", phone: str = "", name: str = ""
-) -> Customer:
-    """:func:`customers.services.match_or_create_customer`, with a known buyer read by plain SQL.
-
-    A buyer ID already stored on the channel whose customer has a phone and a
-    name when these are given (nothing to fill in) is the customer the service
-    would answer, without a write: it is read here with one plain statement
-    (building the ORM's query cost more CPU than the database's answer on every
-    order create). Any other case (a new buyer, blanks to fill, no buyer ID)
-    is the service's.
-    """
-    buyer = (buyer_id or "").strip()
-    if buyer:
-        where = f"{column_of(Customer, 'channel')} = %s AND {column_of(Customer, 'buyer_id')} = %s"
-        found = stored_instances(Customer, where=where, params=[channel.pk, buyer])
-        if len(found) == 1:
-            customer = found[0]
-            fills_phone = customer_services.normalize_phone(phone) and not customer.phone
-            fills_name = (name or "").strip()[:100] and not customer.name
-            if not fills_phone and not fills_name:
-                return customer
-    return customer_services.match_or_create_customer(
-        channel=channel, buyer_id=buyer_id, phone=phone, name=name
-    )
 
 
 def rebuild_customer_totals(*, customers: Iterable[Customer] | None = None) -> int:
@@ -86,4 +58,4 @@ def rebuild_customer_totals(*, customers: Iterable[Customer] | None = None) -> i
     return count
 
 
-__all__ = ["match_customer", "rebuild_customer_totals"]
+__all__ = ["rebuild_customer_totals"]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, connections, router, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +16,7 @@ from catalog.models import Variant
 from customers import services as customer_services
 from customers.models import Customer, SalesChannel
 from customers.services import CustomerError
+from inventory import selectors as inventory_selectors
 from inventory.models import Warehouse
 from orders.errors import OrderError
 from orders.models import (
@@ -37,17 +38,13 @@ from orders.services.common import (
     check_quantity,
     check_transition,
     check_user,
-    column_of,
     lock_order,
     record_event,
-    row_reader,
-    stored_instances,
-    stored_pk,
     unit_costs_at,
 )
-from orders.services.customers import match_customer
 from orders.services.stock import reserve_missing, reserve_new_lines, reserved_event
 from storeops import business_day, money
+from storeops.compiled import CompiledQuery
 from storeops.copy_insert import insert_returning_pks, insert_rows
 
 
@@ -214,6 +211,14 @@ def price_lines(
     )
 
 
+# Whether a channel order number is stored already: every create asks first.
+_STORED_ORDER = CompiledQuery(
+    lambda channel_id, order_no: Order.objects.filter(
+        channel_id=channel_id, order_no=order_no
+    ).values_list("pk")
+)
+
+
 def create_order(
     *,
     channel: SalesChannel,
@@ -265,9 +270,9 @@ def create_order(
     order_no = (order_no or "").strip()
     if not order_no:
         raise OrderError(_("An order needs an order number."), code="missing_order_no")
-    existing_pk = stored_pk(Order, channel_id=channel.pk, order_no=order_no)
-    if existing_pk is not None:
-        return Order.objects.get(pk=existing_pk), False
+    stored = _STORED_ORDER.rows(channel_id=channel.pk, order_no=order_no)
+    if stored:
+        return Order.objects.get(pk=stored[0][0]), False
     priced = price_lines(
         lines,
         order_discount_total=order_discount_total,
@@ -288,7 +293,7 @@ def create_order(
     try:
         with transaction.atomic(savepoint=own_savepoint):
             if customer is None:
-                customer = match_customer(
+                customer = customer_services.match_or_create_customer(
                     channel=channel, buyer_id=buyer_nickname, phone=phone, name=recipient_name
                 )
             order = Order(
@@ -381,9 +386,7 @@ def _store_paid_order(
     of raising ``IntegrityError``. Returns True when the order was stored.
     """
     check_transition(order, to=OrderStatus.PAID, allowed_from=[OrderStatus.PENDING_PAYMENT])
-    rules, default_warehouse = _rules_and_default_warehouse()
-    if order.warehouse is None:
-        order.warehouse = default_warehouse
+    rules = OrderSettings.load()
     _set_paid(order=order, paid_at=paid_at)
     is_new_buyer = order.customer.order_count == 0
     review.set_review(
@@ -457,58 +460,9 @@ def _insert_events(events: list[OrderEvent]) -> None:
     )
 
 
-def _rules_and_default_warehouse() -> tuple[OrderSettings, Warehouse | None]:
-    """``OrderSettings.load()`` and the default warehouse (:func:`_default_warehouse`).
-
-    Every paid order needs both: one plain statement, where the ORM took two
-    and more CPU building them than the database spends answering.
-    """
-    alias = router.db_for_read(OrderSettings)
-    connection = connections[alias]
-    quote = connection.ops.quote_name
-    rules_reader, warehouse_reader = row_reader(OrderSettings, alias), row_reader(Warehouse, alias)
-    warehouses = quote(Warehouse._meta.db_table)
-    sql = (
-        "SELECT "
-        + ", ".join(
-            [f"s.{column}" for column in rules_reader.columns]
-            + [f"w.{column}" for column in warehouse_reader.columns]
-        )
-        + f" FROM {quote(OrderSettings._meta.db_table)} s LEFT JOIN {warehouses} w"
-        f" ON w.{column_of(Warehouse, 'id')} = (SELECT d.{column_of(Warehouse, 'id')}"
-        f" FROM {warehouses} d WHERE d.{column_of(Warehouse, 'is_default')} = %s"
-        f" ORDER BY d.{column_of(Warehouse, 'code')} LIMIT 1)"
-        f" WHERE s.{column_of(OrderSettings, 'id')} = %s"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [True, 1])
-        row = cursor.fetchone()
-    if row is None:
-        return OrderSettings.load(), _default_warehouse()
-    width = len(rules_reader.columns)
-    rules = rules_reader.instance(connection, row[:width])
-    warehouse = None if row[width] is None else warehouse_reader.instance(connection, row[width:])
-    return rules, warehouse
-
-
-def _default_warehouse() -> Warehouse | None:
-    """``inventory.selectors.default_warehouse()``, read with plain SQL (every paid order).
-
-    Same row: the default warehouse, first by the model's ordering (code).
-    """
-    found = stored_instances(
-        Warehouse,
-        where=f"{column_of(Warehouse, 'is_default')} = %s",
-        params=[True],
-        order_by=column_of(Warehouse, "code"),
-        limit=1,
-    )
-    return found[0] if found else None
-
-
 def _set_paid(*, order: Order, paid_at: dt.datetime) -> None:
     if order.warehouse is None:
-        order.warehouse = _default_warehouse()
+        order.warehouse = inventory_selectors.default_warehouse()
         if order.warehouse is None:
             raise OrderError(
                 _("No default warehouse is set up to ship this order from."),

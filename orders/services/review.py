@@ -12,8 +12,8 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from django.db import connections, router, transaction
-from django.db.models import Sum
+from django.db import transaction
+from django.db.models import Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Variant
@@ -38,13 +38,13 @@ from orders.services.common import (
     build_event,
     check_quantity,
     check_user,
-    column_of,
     lock_order,
     lock_orders,
     record_event,
     unit_cost_at,
 )
 from orders.services.stock import release_line, reserve_missing
+from storeops.compiled import CompiledQuery
 
 PAYABLE_REPEAT_STATUSES = frozenset(
     {
@@ -100,48 +100,54 @@ def review_reasons(
     return [str(reason) for reason in reasons]
 
 
-def _has_recent_duplicate(order: Order, *, minutes: int) -> bool:
-    """Whether another live order went to the same phone or address within ``minutes``.
-
-    Plain SQL, as the ORM writes it: every paid order asks this, and building
-    the query through the ORM cost more CPU than the database spends on it.
-    """
-    window = dt.timedelta(minutes=minutes)
-    connection = connections[router.db_for_read(Order)]
-    adapt = connection.ops.adapt_datetimefield_value
-
-    def column(name: str) -> str:
-        return column_of(Order, name)
-
-    same_recipient, params = [], []
-    if order.phone:
-        same_recipient.append(f"{column('phone')} = %s")
-        params.append(order.phone)
-    if order.address.strip():
-        same_recipient.append(
-            f"({column('province')} = %s AND {column('city')} = %s AND {column('address')} = %s)"
-        )
-        params += [order.province, order.city, order.address]
-    if not same_recipient:
-        return False
-    sql = (
-        f"SELECT 1 FROM {connection.ops.quote_name(Order._meta.db_table)} "
-        f"WHERE ({' OR '.join(same_recipient)}) "
-        f"AND {column('placed_at')} >= %s AND {column('placed_at')} <= %s "
-        f"AND {column('status')} NOT IN (%s, %s)"
+def _recent_orders_to(
+    *,
+    start: dt.datetime,
+    end: dt.datetime,
+    phone: str | None = None,
+    province: str | None = None,
+    city: str | None = None,
+    address: str | None = None,
+    other_than: int | None = None,
+) -> QuerySet[Order]:
+    """Live orders placed from ``start`` to ``end`` to this phone or this address."""
+    same_recipient = Q()
+    if phone is not None:
+        same_recipient |= Q(phone=phone)
+    if address is not None:
+        same_recipient |= Q(province=province, city=city, address=address)
+    others = Order.objects.filter(same_recipient, placed_at__gte=start, placed_at__lte=end)
+    if other_than is not None:
+        others = others.exclude(pk=other_than)
+    return (
+        others.exclude(status__in=[OrderStatus.CANCELLED, OrderStatus.CLOSED])
+        .order_by()
+        .values_list("pk")[:1]
     )
-    params += [
-        adapt(order.placed_at - window),
-        adapt(order.placed_at + window),
-        str(OrderStatus.CANCELLED),
-        str(OrderStatus.CLOSED),
-    ]
+
+
+# Every paid order asks this: compiled once (the ORM took more CPU building the
+# query than the database takes to answer it on the (address, placed_at) index).
+_RECENT_ORDERS_TO = CompiledQuery(_recent_orders_to)
+
+
+def _has_recent_duplicate(order: Order, *, minutes: int) -> bool:
+    """Whether another live order went to the same phone or address within ``minutes``."""
+    window = dt.timedelta(minutes=minutes)
+    recipient: dict[str, Any] = {}
+    if order.phone:
+        recipient["phone"] = order.phone
+    if order.address.strip():
+        recipient.update(province=order.province, city=order.city, address=order.address)
+    if not recipient:
+        return False
     if order.pk is not None:  # else checked before the new order is stored
-        sql += f" AND {column('id')} <> %s"
-        params.append(order.pk)
-    with connection.cursor() as cursor:
-        cursor.execute(sql + " LIMIT 1", params)
-        return cursor.fetchone() is not None
+        recipient["other_than"] = order.pk
+    return bool(
+        _RECENT_ORDERS_TO.rows(
+            start=order.placed_at - window, end=order.placed_at + window, **recipient
+        )
+    )
 
 
 def apply_review(*, order: Order, reasons: list[str], by: Any) -> None:

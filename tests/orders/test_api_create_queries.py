@@ -23,11 +23,11 @@ pytestmark = pytest.mark.django_db
 # Token, user and permissions (one read), the Idempotency-Key look-up, the channel,
 # the SKUs, the order-number check, the cost snapshot (the create runs in the
 # Idempotency-Key's transaction, without a savepoint of its own),
-# the buyer, the review settings with the default warehouse (one read), the duplicate check, the
+# the buyer, the review settings, the default warehouse, the duplicate check, the
 # order, the lines, the buyer's totals, the timeline and the Idempotency-Key record
 # (the answer shows the lines as inserted); the test's transaction makes the key's
 # transaction a savepoint (2).
-FIXED_STATEMENTS = 16
+FIXED_STATEMENTS = 17
 # One line: the guarded level UPDATE and its ledger row.
 ONE_RESERVED_LINE = 2
 

@@ -355,7 +355,7 @@ def test_an_order_number_a_racing_intake_stored_first_is_answered_with_its_order
         "/api/v1/orders/", order_payload(), format="json", HTTP_IDEMPOTENCY_KEY="k-first"
     )
     # The racing intake commits between our "is this number stored?" and our INSERT.
-    monkeypatch.setattr(intake, "stored_pk", lambda model, **values: None)
+    monkeypatch.setattr(intake._STORED_ORDER, "rows", lambda **values: [])
 
     second = client.post(
         "/api/v1/orders/", order_payload(), format="json", HTTP_IDEMPOTENCY_KEY="k-second"
