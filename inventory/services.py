@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, connections, router, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -68,15 +68,10 @@ class _Change:
     on_hand: int = 0
     reserved: int = 0
     on_order: int = 0
-    # Measured against the level before the change; None means always allowed.
-    guard: Q | None = None
-    # What the guard protects, for the error message: "available", "reserved" ...
+    # The least the level must hold of `guarded_amount` before the change ("available":
+    # on hand less reserved, "reserved" or "on_order"); None means always allowed.
+    guard: int | None = None
     guarded_amount: str = "available"
-    # The guard as plain SQL on the level's columns ("{on_hand} >= {reserved} + %s") and
-    # its parameters, for the movements made on every order: compiling the Q through
-    # the ORM cost more CPU than the UPDATE itself. Must say what ``guard`` says.
-    guard_sql: str | None = None
-    guard_params: tuple = ()
 
 
 # -- input checks ---------------------------------------------------------------------------
@@ -184,9 +179,11 @@ def _earlier_movement(
     return earlier
 
 
-def _available_for_message(level_filter: Q, guarded_amount: str) -> int:
+def _available_for_message(variant_id: int, warehouse_id: int, guarded_amount: str) -> int:
     level = (
-        StockLevel.objects.filter(level_filter).values("on_hand", "reserved", "on_order").first()
+        StockLevel.objects.filter(variant_id=variant_id, warehouse_id=warehouse_id)
+        .values("on_hand", "reserved", "on_order")
+        .first()
     )
     if level is None:
         return 0
@@ -195,54 +192,48 @@ def _available_for_message(level_filter: Q, guarded_amount: str) -> int:
     return level[guarded_amount]
 
 
+# What each guarded amount must hold, on the level's quoted columns, against a parameter.
+_GUARDS = {
+    "available": "{on_hand} >= {reserved} + %s",
+    "reserved": "{reserved} >= %s",
+    "on_order": "{on_order} >= %s",
+}
+
+
 def _update_level(
-    level_filter: Q,
-    change: _Change,
-    now,
-    *,
-    variant_id: int | None = None,
-    warehouse_id: int | None = None,
+    variant_id: int, warehouse_id: int, change: _Change, now
 ) -> tuple[int, int, int] | None:
     """Apply the change to the level row if it meets the guard; the levels after, or None.
 
     One ``UPDATE ... RETURNING`` statement (PostgreSQL, SQLite 3.35+): the guard
     is checked, the row is changed and locked, and the new levels are read back
     in a single round trip, so concurrent callers can neither overdraw nor see
-    each other's half-done changes.
+    each other's half-done changes. Written out rather than built through the
+    ORM: every order line moves stock, and building it cost more than running it.
     """
-    names = ("on_hand", "reserved", "on_order", "updated_at")
-    if change.guard_sql is not None and variant_id is not None and warehouse_id is not None:
-        # level_filter is the level of (variant_id, warehouse_id), as _post builds it.
-        connection = connections[router.db_for_write(StockLevel)]
-        quote = connection.ops.quote_name
-        on_hand, reserved, on_order, updated_at = (quote(n) for n in names)
-        meta = StockLevel._meta
-        where = (
-            f"{quote(meta.get_field('variant').column)} = %s "
-            f"AND {quote(meta.get_field('warehouse').column)} = %s "
-            f"AND ({change.guard_sql.format(on_hand=on_hand, reserved=reserved)})"
-        )
-        where_params = [variant_id, warehouse_id, *change.guard_params]
-    else:
-        rows = StockLevel.objects.filter(level_filter)
-        if change.guard is not None:
-            rows = rows.filter(change.guard)
-        compiler = rows.query.get_compiler(using=rows.db)
-        where, where_params = compiler.compile(rows.query.where)
-        connection = compiler.connection
-        on_hand, reserved, on_order, updated_at = (connection.ops.quote_name(n) for n in names)
-    table = connection.ops.quote_name(StockLevel._meta.db_table)
+    connection = connections[router.db_for_write(StockLevel)]
+    quote = connection.ops.quote_name
+    meta = StockLevel._meta
+    columns = {
+        name: quote(meta.get_field(name).column)
+        for name in ("variant", "warehouse", "on_hand", "reserved", "on_order", "updated_at")
+    }
+    where = f"{columns['variant']} = %s AND {columns['warehouse']} = %s"
+    where_params = [variant_id, warehouse_id]
+    if change.guard is not None:
+        where += " AND " + _GUARDS[change.guarded_amount].format(**columns)
+        where_params.append(change.guard)
+    on_hand, reserved, on_order = columns["on_hand"], columns["reserved"], columns["on_order"]
     sql = (
-        f"UPDATE {table} SET {on_hand} = {on_hand} + %s, {reserved} = {reserved} + %s, "
-        f"{on_order} = {on_order} + %s, {updated_at} = %s "
-        f"WHERE {where} RETURNING {on_hand}, {reserved}, {on_order}"
+        f"UPDATE {quote(meta.db_table)} SET {on_hand} = {on_hand} + %s, "
+        f"{reserved} = {reserved} + %s, {on_order} = {on_order} + %s, "
+        f"{columns['updated_at']} = %s WHERE {where} RETURNING {on_hand}, {reserved}, {on_order}"
     )
-    field = StockLevel._meta.get_field("updated_at")
     params = [
         change.on_hand,
         change.reserved,
         change.on_order,
-        field.get_db_prep_value(now, connection),
+        meta.get_field("updated_at").get_db_prep_value(now, connection),
         *where_params,
     ]
     with connection.cursor() as cursor:
@@ -263,22 +254,20 @@ def _post(
     idempotency_key: str | None,
 ) -> StockMovement:
     """Apply ``change`` to the level and write its ledger row; caller holds a transaction."""
-    level_filter = Q(variant=variant, warehouse=warehouse)
     now = timezone.now()
-    ids = {"variant_id": variant.pk, "warehouse_id": warehouse.pk}
-    levels = _update_level(level_filter, change, now, **ids)
+    levels = _update_level(variant.pk, warehouse.pk, change, now)
     if levels is None:
         if change.guard is not None:
             raise InsufficientStock(
                 sku=variant.sku_code,
                 warehouse=warehouse.code,
                 requested=requested,
-                available=_available_for_message(level_filter, change.guarded_amount),
+                available=_available_for_message(variant.pk, warehouse.pk, change.guarded_amount),
             )
         # First movement of this SKU here: create the level (a racing creator is
         # fine, get_or_create re-reads it), then apply the change under its lock.
         StockLevel.objects.get_or_create(variant=variant, warehouse=warehouse)
-        levels = _update_level(level_filter, change, now, **ids)
+        levels = _update_level(variant.pk, warehouse.pk, change, now)
     on_hand_after, reserved_after, on_order_after = levels
     return StockMovement.objects.create(
         variant=variant,
@@ -401,9 +390,7 @@ def reserve(
         change=_Change(
             kind=MovementKind.RESERVATION,
             reserved=quantity,
-            guard=Q(on_hand__gte=F("reserved") + quantity),
-            guard_sql="{on_hand} >= {reserved} + %s",
-            guard_params=(quantity,),
+            guard=quantity,
         ),
         variant=variant,
         warehouse=warehouse,
@@ -439,7 +426,7 @@ def release(
         change=_Change(
             kind=MovementKind.RELEASE,
             reserved=-quantity,
-            guard=Q(reserved__gte=quantity),
+            guard=quantity,
             guarded_amount="reserved",
         ),
         variant=variant,
@@ -478,14 +465,14 @@ def ship(
             kind=MovementKind.SHIPMENT,
             on_hand=-quantity,
             reserved=-quantity,
-            guard=Q(reserved__gte=quantity),
+            guard=quantity,
             guarded_amount="reserved",
         )
     else:
         change = _Change(
             kind=MovementKind.SHIPMENT,
             on_hand=-quantity,
-            guard=Q(on_hand__gte=F("reserved") + quantity),
+            guard=quantity,
         )
     return _move(
         change=change,
@@ -547,7 +534,7 @@ def write_off(
         change=_Change(
             kind=MovementKind.WRITE_OFF,
             on_hand=-quantity,
-            guard=Q(on_hand__gte=F("reserved") + quantity),
+            guard=quantity,
         ),
         variant=variant,
         warehouse=warehouse,
@@ -587,7 +574,7 @@ def receive(
             kind=MovementKind.RECEIPT,
             on_hand=quantity,
             on_order=-on_order_cleared,
-            guard=Q(on_order__gte=on_order_cleared) if on_order_cleared else None,
+            guard=on_order_cleared or None,
             guarded_amount="on_order",
         ),
         variant=variant,
@@ -672,7 +659,7 @@ def cancel_on_order(
         change=_Change(
             kind=MovementKind.ON_ORDER_CANCELLED,
             on_order=-quantity,
-            guard=Q(on_order__gte=quantity),
+            guard=quantity,
             guarded_amount="on_order",
         ),
         variant=variant,
@@ -813,7 +800,7 @@ def transfer(
     out_change = _Change(
         kind=MovementKind.TRANSFER_OUT,
         on_hand=-quantity,
-        guard=Q(on_hand__gte=F("reserved") + quantity),
+        guard=quantity,
     )
     in_change = _Change(kind=MovementKind.TRANSFER_IN, on_hand=quantity)
     try:

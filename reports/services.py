@@ -8,7 +8,6 @@ alone).
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
@@ -457,7 +456,7 @@ WATERMARK_OVERLAP = dt.timedelta(minutes=5)
 # Many days are built a run at a time: a handful of queries per run, not some forty per day.
 BUILD_RUN_DAYS = 31
 BULK_BATCH_ROWS = 100
-# The name of the threads that build runs or read figures aside (they read aside no further).
+# The name of the threads that build runs side by side or read a build's figures aside.
 BUILD_THREADS = "summary-build"
 
 
@@ -660,7 +659,7 @@ def _figures_between(
     the same few queries as one day. `read_aside`: the order figures being read
     on another connection (else they are read here).
     """
-    items = cost_of_lines = _line_sums(first, last)
+    line_sums = _line_sums(first, last)
     traffic = _traffic_between(first, last)
     ratings = {
         (row.date, row.channel_id): row
@@ -676,46 +675,39 @@ def _figures_between(
     ad_spend = _ad_spend_between(first, last)
     channels = list(SalesChannel.objects.order_by("position", "code"))
     orders = read_aside.result() if read_aside is not None else _order_figures(first, last)
-    sales, buyers, store_buyers = orders.sales, orders.buyers, orders.store_buyers
-    restocked, refunds, shipments, shipped = (
-        orders.restocked,
-        orders.refunds,
-        orders.shipments,
-        orders.shipped,
-    )
 
     built: dict[dt.date, list[tuple[int | None, dict[str, Any]]]] = {}
     for day in days_between(first, last):
         figures: dict[int, dict[str, Any]] = {}
         for channel in channels:
             key = (day, channel.pk)
-            sale = sales.get(key, {})
+            sale = orders.sales.get(key, {})
             paid_sales = sale.get("paid_sales") or ZERO
-            parcels = shipments.get(key, {})
+            parcels = orders.shipments.get(key, {})
             visits = traffic.get(key)
             rating = ratings.get(key)
             fee_rates = rates.get((channel.pk, day))
-            paying_buyers = buyers.get(key, {}).get("paying_buyers", 0)
+            paying_buyers = orders.buyers.get(key, {}).get("paying_buyers", 0)
             figures[channel.pk] = {
                 "paid_sales": paid_sales,
                 "goods_sales": paid_sales - (sale.get("shipping_fees") or ZERO),
                 "paid_orders": sale.get("paid_orders", 0),
                 "paying_buyers": paying_buyers,
-                "items_sold": items.get(key, {}).get("items_sold") or 0,
+                "items_sold": line_sums.get(key, {}).get("items_sold") or 0,
                 "discounts": sale.get("discounts") or ZERO,
                 "visitors": visits[0] if visits else None,
                 "page_views": visits[1] if visits else None,
                 "buyers_with_traffic": paying_buyers if visits else 0,
-                "new_buyers": buyers.get(key, {}).get("new_buyers", 0),
-                "refunds": refunds.get(key, {}).get("refunds") or ZERO,
-                "refunded_orders": refunds.get(key, {}).get("refunded_orders", 0),
+                "new_buyers": orders.buyers.get(key, {}).get("new_buyers", 0),
+                "refunds": orders.refunds.get(key, {}).get("refunds") or ZERO,
+                "refunded_orders": orders.refunds.get(key, {}).get("refunded_orders", 0),
                 "refunds_of_paid": sale.get("refunds_of_paid") or ZERO,
                 "refunded_paid_orders": sale.get("refunded_paid_orders", 0),
                 "ad_spend": ZERO,
                 "affiliate_commission": ZERO,
                 "cogs": money.quantize(
-                    (cost_of_lines.get(key, {}).get("cost") or ZERO)
-                    - (restocked.get(key, {}).get("cost") or ZERO)
+                    (line_sums.get(key, {}).get("cost") or ZERO)
+                    - (orders.restocked.get(key, {}).get("cost") or ZERO)
                 ),
                 "shipping_cost": (parcels.get("cost") or ZERO)
                 + packaging[day] * parcels.get("parcels", 0),
@@ -726,13 +718,13 @@ def _figures_between(
                 "dsr_description": rating.description if rating else None,
                 "dsr_service": rating.service if rating else None,
                 "dsr_logistics": rating.logistics if rating else None,
-                "shipped_orders": shipped.get(key, {}).get("shipped_orders", 0),
+                "shipped_orders": orders.shipped.get(key, {}).get("shipped_orders", 0),
                 "shipped_within_24h": sale.get("shipped_within_24h", 0),
                 "sales_target": targets.get(key),
                 **_service_part(service.get(key)),
             }
         store = _store_figures(
-            figures, store_buyers.get(day, {"paying_buyers": 0, "new_buyers": 0})
+            figures, orders.store_buyers.get(day, {"paying_buyers": 0, "new_buyers": 0})
         )
         store.update(
             other_costs=expenses[day],
@@ -965,12 +957,11 @@ _aside_pool: ThreadPoolExecutor | None = None
 
 def _may_read_aside() -> bool:
     """Whether to read the order figures aside: on PostgreSQL, outside a transaction (another
-    connection would not see its rows) and off the build threads (they use the cores already)."""
+    connection would not see its rows)."""
     return (
         connection.vendor == "postgresql"
         and settings.SUMMARY_BUILD_WORKERS > 1
         and not connection.in_atomic_block
-        and not threading.current_thread().name.startswith(BUILD_THREADS)
     )
 
 
@@ -1238,7 +1229,7 @@ def _build_runs(
 def _build_run_on_own_connection(run: tuple[dt.date, dt.date]) -> None:
     """`build_days` on a worker thread, which has its own connection: closed when done."""
     try:
-        build_days(*run)  # reads on this connection alone: the other runs use the cores
+        _build_days(*run)  # reads on this connection alone: the other runs use the cores
     finally:
         connections.close_all()
 

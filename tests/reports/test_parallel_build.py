@@ -40,6 +40,19 @@ def forget_the_build() -> None:
     SummaryWatermark.objects.all().delete()
 
 
+def threads_calling(monkeypatch, name: str) -> set[str]:
+    """The names of the threads that call ``services.<name>`` from now on."""
+    threads: set[str] = set()
+    function = getattr(services, name)
+
+    def spying(*args, **kwargs):
+        threads.add(threading.current_thread().name)
+        return function(*args, **kwargs)
+
+    monkeypatch.setattr(services, name, spying)
+    return threads
+
+
 @pytest.fixture
 def trade_over_three_runs(postgres_only, trade, tee, manager):
     for number, day in enumerate(LATER, start=10):
@@ -55,14 +68,7 @@ def test_runs_built_side_by_side_equal_runs_built_one_by_one(
     expected = every_row()
     forget_the_build()
 
-    threads: set[str] = set()
-    build_days = services.build_days
-
-    def spying(first: dt.date, last: dt.date):
-        threads.add(threading.current_thread().name)
-        return build_days(first, last)
-
-    monkeypatch.setattr(services, "build_days", spying)
+    threads = threads_calling(monkeypatch, "_build_days")
     settings.SUMMARY_BUILD_WORKERS = 2
     side_by_side = services.rebuild_touched()
 
@@ -72,7 +78,7 @@ def test_runs_built_side_by_side_equal_runs_built_one_by_one(
     assert expected[0][(DAY_1, None)]["paid_orders"] == 3
     assert expected[0][(LATER[1], None)]["paid_orders"] == 2
     # Built on the pool's threads, not on this one.
-    assert threads and all(name.startswith("summary-build") for name in threads)
+    assert threads and all(name.startswith(services.BUILD_THREADS) for name in threads)
 
 
 def test_the_range_command_reports_progress_as_each_run_is_built(trade_over_three_runs, settings):
@@ -98,14 +104,7 @@ def test_inside_a_transaction_the_runs_are_built_on_this_connection(
     from django.db import transaction
 
     settings.SUMMARY_BUILD_WORKERS = 2
-    threads: set[str] = set()
-    build_days = services.build_days
-
-    def spying(first: dt.date, last: dt.date):
-        threads.add(threading.current_thread().name)
-        return build_days(first, last)
-
-    monkeypatch.setattr(services, "build_days", spying)
+    threads = threads_calling(monkeypatch, "_build_days")
     with transaction.atomic():
         services.rebuild_touched()
 
@@ -122,14 +121,7 @@ def test_a_day_built_with_its_order_figures_read_aside_equals_one_built_on_one_c
     expected = every_row()
     forget_the_build()
 
-    threads: set[str] = set()
-    order_figures = services._order_figures
-
-    def spying(first: dt.date, last: dt.date):
-        threads.add(threading.current_thread().name)
-        return order_figures(first, last)
-
-    monkeypatch.setattr(services, "_order_figures", spying)
+    threads = threads_calling(monkeypatch, "_order_figures")
     settings.SUMMARY_BUILD_WORKERS = 2
     for day in (DAY_1, DAY_2, *LATER):
         services.build_day(day)

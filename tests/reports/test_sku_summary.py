@@ -56,15 +56,7 @@ def recomputed() -> dict[tuple[dt.date, int | None, int], dict[str, object]]:
 
 
 def stored() -> dict[tuple[dt.date, int | None, int], dict[str, object]]:
-    fields = (
-        "sku_code",
-        "title",
-        "units_sold",
-        "paid_sales",
-        "cost_of_goods",
-        "units_refunded",
-        "refunds_of_paid",
-    )
+    fields = services.SKU_FIGURES
     return {
         (row["date"], row["channel"], row["variant"]): {name: row[name] for name in fields}
         for row in DailySkuSummary.objects.values("date", "channel", "variant", *fields)
